@@ -82,14 +82,15 @@ func ComputeHash(e *Event) Hash {
 
 func hashTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// Chain sets Version, PrevHash and Hash of events about to be appended to a
-// stream whose last event has version last and hash lastHash (0 and the
-// zero Hash for a new stream). Times are truncated to microseconds first,
+// Chain sets Stream, Version, PrevHash and Hash of events about to be
+// appended to stream, whose last event has version last and hash lastHash
+// (0 and the zero Hash for a new stream). Times are truncated to microseconds first,
 // so every adapter stores exactly what was hashed.
-func Chain(last uint64, lastHash Hash, events []Event) {
+func Chain(stream string, last uint64, lastHash Hash, events []Event) {
 	prev := lastHash
 	for i := range events {
 		e := &events[i]
+		e.Stream = stream
 		e.Version = last + uint64(i) + 1
 		e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
 		e.RecordedAt = e.RecordedAt.UTC().Truncate(time.Microsecond)
