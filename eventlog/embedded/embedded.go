@@ -326,7 +326,8 @@ func (w *txWriter) finish() error {
 	if err := w.meta.Put(keyLast, u64(w.last)); err != nil {
 		return err
 	}
-	return w.meta.Put(keyChain, w.link[:])
+	link := w.link
+	return w.meta.Put(keyChain, link[:])
 }
 
 func (w *txWriter) append(stream string, expected eventlog.Expected, events []eventlog.Event) (eventlog.AppendResult, error) {
@@ -373,7 +374,9 @@ func (w *txWriter) append(stream string, expected eventlog.Expected, events []ev
 		if err := w.events.Put(pos, encoded[i]); err != nil {
 			return eventlog.AppendResult{}, err
 		}
-		if err := w.chain.Put(pos, w.link[:]); err != nil {
+		// bbolt keeps the value slice until commit: hand it its own copy.
+		link := w.link
+		if err := w.chain.Put(pos, link[:]); err != nil {
 			return eventlog.AppendResult{}, err
 		}
 		if err := w.index.Put(indexKey(stream, e.Version), pos); err != nil {
