@@ -1,0 +1,238 @@
+// Package command is the write path: it loads an aggregate from its
+// stream, lets the domain decide, and appends the decision with the
+// version it was decided on. On a conflict it reloads and decides again, a
+// bounded number of times. Every event it writes carries the actor, the
+// command id and a hash chaining it to the previous event of its stream.
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/eventlog"
+)
+
+// Command is what every command carries besides its own fields.
+type Command struct {
+	// ID makes the command idempotent: a retry with the same id returns
+	// the first result and appends nothing. Required.
+	ID            string
+	Actor         domain.Actor
+	OccurredAt    time.Time // business time; zero means now
+	CorrelationID string
+	CausationID   string
+	// IfVersion, when set, requires the stream to be at exactly this
+	// version (HTTP If-Match); a mismatch is a ConflictError, not retried.
+	IfVersion *uint64
+}
+
+// Result says where a command's events landed.
+type Result struct {
+	Stream       string            `json:"stream"`
+	EventIDs     []string          `json:"event_ids"`
+	FirstVersion uint64            `json:"first_version,omitempty"`
+	LastVersion  uint64            `json:"last_version"`
+	Position     eventlog.Position `json:"position"`
+	// Duplicate is set when the command had been executed before: nothing
+	// was appended this time.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// ErrCommandID is returned for a command without an id.
+var ErrCommandID = errors.New("command id is required")
+
+// Handler executes commands against one event log.
+type Handler struct {
+	log      eventlog.Store
+	registry *domain.Registry
+	now      func() time.Time
+	loc      *time.Location
+	retries  int
+}
+
+// Option changes a Handler's defaults.
+type Option func(*Handler)
+
+// WithClock replaces the ledger clock (tests, seeding historic data).
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// WithLocation sets the deployment time zone (default Asia/Shanghai).
+func WithLocation(loc *time.Location) Option { return func(h *Handler) { h.loc = loc } }
+
+// WithRetries sets how often a conflicting command is decided again.
+func WithRetries(n int) Option { return func(h *Handler) { h.retries = n } }
+
+// NewHandler returns a handler writing to log.
+func NewHandler(log eventlog.Store, registry *domain.Registry, opts ...Option) *Handler {
+	h := &Handler{log: log, registry: registry, now: time.Now, loc: domain.DefaultLocation(), retries: 5}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// Location is the deployment time zone decisions are made in.
+func (h *Handler) Location() *time.Location { return h.loc }
+
+// NewID derives an entity id from the id of the command that creates it,
+// so a retried creation targets the same stream and is recognised.
+func NewID(commandID string) string {
+	return uuid.NewSHA1(entityNamespace, []byte(commandID)).String()
+}
+
+var entityNamespace = uuid.MustParse("0d4b7c52-8a0e-4c34-9d0e-5f2b1e6f3a77")
+
+// Decide is a domain decision on an aggregate of type A.
+type Decide[A domain.Aggregate] func(agg A, meta domain.Meta) ([]domain.Event, error)
+
+// Execute loads the aggregate of stream (a fresh one from newAgg, fed the
+// stream's events), decides, and appends. A decision that returns no events
+// appends nothing and succeeds.
+func Execute[A domain.Aggregate](ctx context.Context, h *Handler, stream string, cmd Command, newAgg func() A, decide Decide[A]) (Result, error) {
+	if cmd.ID == "" {
+		return Result{}, ErrCommandID
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event) ([]domain.Event, error) {
+			agg := newAgg()
+			for i := range history {
+				e, err := h.registry.Decode(history[i].Type, history[i].SchemaVersion, history[i].Payload)
+				if err != nil {
+					return nil, fmt.Errorf("load %s version %d: %w", stream, history[i].Version, err)
+				}
+				agg.Apply(e)
+			}
+			return decide(agg, domain.Meta{Actor: cmd.Actor, Now: h.now(), Loc: h.loc})
+		})
+		var conflict *eventlog.ConflictError
+		if errors.As(err, &conflict) && cmd.IfVersion == nil && attempt < h.retries {
+			continue
+		}
+		return res, err
+	}
+}
+
+func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide func([]eventlog.Event) ([]domain.Event, error)) (Result, error) {
+	history, err := readStream(ctx, h.log, stream)
+	if err != nil {
+		return Result{}, err
+	}
+	if prior := resultOf(stream, history, cmd.ID); prior != nil {
+		return *prior, nil
+	}
+	var head eventlog.StreamHead
+	if n := len(history); n > 0 {
+		head = eventlog.StreamHead{Version: history[n-1].Version, Hash: history[n-1].Hash}
+	}
+	if cmd.IfVersion != nil && *cmd.IfVersion != head.Version {
+		return Result{}, &eventlog.ConflictError{Stream: stream, Expected: eventlog.Exact(*cmd.IfVersion), Actual: head.Version}
+	}
+	decided, err := decide(history)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(decided) == 0 {
+		return Result{Stream: stream, LastVersion: head.Version}, nil
+	}
+	envs, err := h.envelopes(cmd, decided)
+	if err != nil {
+		return Result{}, err
+	}
+	eventlog.Chain(stream, head.Version, head.Hash, envs)
+	appended, err := h.log.Append(ctx, stream, eventlog.Exact(head.Version), envs)
+	if err != nil {
+		return Result{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	res := Result{
+		Stream:       stream,
+		FirstVersion: appended.FirstVersion,
+		LastVersion:  appended.LastVersion,
+		Position:     appended.Position,
+		Duplicate:    appended.Duplicate,
+	}
+	for _, e := range envs {
+		res.EventIDs = append(res.EventIDs, e.ID)
+	}
+	return res, nil
+}
+
+func (h *Handler) envelopes(cmd Command, decided []domain.Event) ([]eventlog.Event, error) {
+	now := h.now()
+	occurred := cmd.OccurredAt
+	if occurred.IsZero() {
+		occurred = now
+	}
+	envs := make([]eventlog.Event, len(decided))
+	for i, e := range decided {
+		version, err := h.registry.SchemaVersion(e.EventType())
+		if err != nil {
+			return nil, err
+		}
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		var unit string
+		if s, ok := e.(domain.Scoped); ok {
+			unit = s.ScopeUnit()
+		}
+		envs[i] = eventlog.Event{
+			ID:            eventlog.EventID(cmd.ID, i),
+			Type:          e.EventType(),
+			OccurredAt:    occurred,
+			RecordedAt:    now,
+			Actor:         cmd.Actor.ID,
+			Unit:          unit,
+			CommandID:     cmd.ID,
+			CorrelationID: cmd.CorrelationID,
+			CausationID:   cmd.CausationID,
+			SchemaVersion: version,
+			Payload:       payload,
+		}
+	}
+	return envs, nil
+}
+
+// resultOf finds the events a command appended to a stream before, if any.
+func resultOf(stream string, history []eventlog.Event, commandID string) *Result {
+	var res *Result
+	for _, e := range history {
+		if e.CommandID != commandID {
+			continue
+		}
+		if res == nil {
+			res = &Result{Stream: stream, FirstVersion: e.Version, Duplicate: true}
+		}
+		res.EventIDs = append(res.EventIDs, e.ID)
+		res.LastVersion, res.Position = e.Version, e.Position
+	}
+	return res
+}
+
+const readPage = 1000
+
+// readStream reads a whole stream; a missing stream is an empty history.
+func readStream(ctx context.Context, log eventlog.Store, stream string) ([]eventlog.Event, error) {
+	var out []eventlog.Event
+	from := uint64(1)
+	for {
+		page, err := log.ReadStream(ctx, stream, from, eventlog.Forwards, readPage)
+		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", stream, err)
+		}
+		out = append(out, page...)
+		if len(page) < readPage {
+			return out, nil
+		}
+		from = page[len(page)-1].Version + 1
+	}
+}
