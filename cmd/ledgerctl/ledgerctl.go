@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/cxzy/ledger/eventlog"
+	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/eventlog/embedded"
+)
+
+const usage = `usage: ledgerctl <command> [flags]
+
+commands:
+  verify   check every event's hash, every stream's chain and the global order
+  seed     write a demo district through the write path
+
+Run 'ledgerctl <command> -h' for a command's flags.
+`
+
+// Exit codes: 0 success, 1 the check failed or the work did, 2 bad usage.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "verify":
+		return e.verify(ctx, args[1:])
+	case "seed":
+		return e.seed(ctx, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "ledgerctl: unknown command %q\n%s", args[0], usage)
+	return exitUsage
+}
+
+// def returns the environment's value for name, or fallback.
+func (e env) def(name, fallback string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func (e env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("ledgerctl "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func (e env) logFlags(fs *flag.FlagSet) *connect.Config {
+	var c connect.Config
+	fs.StringVar(&c.DataDir, "data-dir", e.def("LEDGER_DATA_DIR", "data"), "embedded event log directory (LEDGER_DATA_DIR)")
+	fs.StringVar(&c.EventStore, "eventstore", e.def("LEDGER_EVENTSTORE", connect.Embedded), `"embedded" or an esdb:// connection string (LEDGER_EVENTSTORE)`)
+	return &c
+}
+
+func (e env) fail(format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "ledgerctl: "+format+"\n", args...)
+	return exitFail
+}
+
+// progress returns a progress bar on stderr for total units of work.
+func (e env) progress(total int64, what string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("events"),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }),
+	)
+}
+
+func (e env) verify(ctx context.Context, args []string) int {
+	fs := e.flags("verify")
+	cfg := e.logFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(e.stderr, "ledgerctl verify:", err)
+		return exitUsage
+	}
+	if cfg.EventStore == connect.Embedded {
+		if _, err := os.Stat(cfg.DataDir); err != nil {
+			return e.fail("verify: data dir: %v", err)
+		}
+		var bar *progressbar.ProgressBar
+		rep, err := embedded.Verify(ctx, cfg.DataDir, func(done, total uint64) {
+			if bar == nil {
+				bar = e.progress(int64(total), "verifying")
+			}
+			bar.Set64(int64(done))
+		})
+		if err != nil {
+			return e.verifyFailed(err)
+		}
+		fmt.Fprintf(e.stdout, "ok: %d events in %d streams verified; positions 1..%d with no gap; global chain head %s\n",
+			rep.Events, rep.Streams, rep.Last.Commit, rep.Chain)
+		return exitOK
+	}
+	log, err := connect.Open(ctx, *cfg)
+	if err != nil {
+		return e.fail("verify: %v", err)
+	}
+	defer log.Close()
+	v := eventlog.NewVerifier(false)
+	after := eventlog.Start
+	for {
+		page, err := log.ReadAll(ctx, after, 1000)
+		if err != nil {
+			return e.fail("verify: %v", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for i := range page {
+			if err := v.Check(&page[i]); err != nil {
+				return e.verifyFailed(err)
+			}
+		}
+		after = page[len(page)-1].Position
+		fmt.Fprintf(e.stderr, "\rverified %d events", v.Count())
+	}
+	fmt.Fprintf(e.stdout, "\nok: %d events in %d streams verified up to position %v\n", v.Count(), len(v.Heads()), v.Last())
+	return exitOK
+}
+
+func (e env) verifyFailed(err error) int {
+	var ve *eventlog.VerifyError
+	if errors.As(err, &ve) {
+		fmt.Fprintf(e.stdout, "FAILED at position %v: %v\n", ve.Position, err)
+		return exitFail
+	}
+	return e.fail("verify: %v", err)
+}
