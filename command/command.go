@@ -182,10 +182,14 @@ func (h *Handler) envelopes(cmd Command, decided []domain.Event) ([]eventlog.Eve
 		if s, ok := e.(domain.Scoped); ok {
 			unit = s.ScopeUnit()
 		}
+		at := occurred
+		if t, ok := e.(domain.Timed); ok && !t.OccurredTime().IsZero() {
+			at = t.OccurredTime() // the event's own business time wins
+		}
 		envs[i] = eventlog.Event{
 			ID:            eventlog.EventID(cmd.ID, i),
 			Type:          e.EventType(),
-			OccurredAt:    occurred,
+			OccurredAt:    at,
 			RecordedAt:    now,
 			Actor:         cmd.Actor.ID,
 			Unit:          unit,
