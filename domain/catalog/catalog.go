@@ -1,0 +1,31 @@
+// Package catalog lists every event type of the ledger in one registry:
+// the write path encodes with it and every reader decodes with it.
+package catalog
+
+import (
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/evaluation"
+	"github.com/cxzy/ledger/domain/inspection"
+	"github.com/cxzy/ledger/domain/org"
+	"github.com/cxzy/ledger/domain/pledge"
+	"github.com/cxzy/ledger/domain/rectification"
+	"github.com/cxzy/ledger/domain/review"
+)
+
+// New returns the registry of all event families.
+func New() *domain.Registry {
+	r, err := domain.NewRegistry(
+		org.Codecs(),
+		inspection.Codecs(),
+		pledge.Codecs(),
+		review.Codecs(),
+		rectification.Codecs(),
+		evaluation.Codecs(),
+	)
+	if err != nil {
+		// The lists are fixed at compile time; a clash is a programming
+		// error that every test run would hit first.
+		panic(err)
+	}
+	return r
+}
