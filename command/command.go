@@ -91,6 +91,28 @@ var entityNamespace = uuid.MustParse("0d4b7c52-8a0e-4c34-9d0e-5f2b1e6f3a77")
 // Decide is a domain decision on an aggregate of type A.
 type Decide[A domain.Aggregate] func(agg A, meta domain.Meta) ([]domain.Event, error)
 
+// Create decides the first events of a new stream. If the stream already
+// has history (from another command), it fails with domain.ErrAlreadyExists;
+// a retry of the same command returns the first result.
+func Create(ctx context.Context, h *Handler, stream string, cmd Command, create func(meta domain.Meta) ([]domain.Event, error)) (Result, error) {
+	if cmd.ID == "" {
+		return Result{}, ErrCommandID
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event) ([]domain.Event, error) {
+			if len(history) > 0 {
+				return nil, fmt.Errorf("%s: %w", stream, domain.ErrAlreadyExists)
+			}
+			return create(domain.Meta{Actor: cmd.Actor, Now: h.now(), Loc: h.loc})
+		})
+		var conflict *eventlog.ConflictError
+		if errors.As(err, &conflict) && cmd.IfVersion == nil && attempt < h.retries {
+			continue // someone created it meanwhile: the next try says so
+		}
+		return res, err
+	}
+}
+
 // Execute loads the aggregate of stream (a fresh one from newAgg, fed the
 // stream's events), decides, and appends. A decision that returns no events
 // appends nothing and succeeds.

@@ -213,3 +213,23 @@ func mustRegistry(t *testing.T) *domain.Registry {
 	}
 	return reg
 }
+
+func TestCreate(t *testing.T) {
+	h, log := setup(t)
+	ctx := context.Background()
+	create := func(domain.Meta) ([]domain.Event, error) { return []domain.Event{counted{Unit: "u", By: 1}}, nil }
+	first, err := command.Create(ctx, h, "counter-new", cmd("create-1"), create)
+	if err != nil || first.LastVersion != 1 {
+		t.Fatalf("create: %+v %v", first, err)
+	}
+	again, err := command.Create(ctx, h, "counter-new", cmd("create-1"), create)
+	if err != nil || !again.Duplicate || again.Position != first.Position {
+		t.Fatalf("retried create = %+v %v, want the first result", again, err)
+	}
+	if _, err := command.Create(ctx, h, "counter-new", cmd("create-2"), create); !errors.Is(err, domain.ErrAlreadyExists) {
+		t.Fatalf("second create: %v, want ErrAlreadyExists", err)
+	}
+	if evs, _ := log.ReadStream(ctx, "counter-new", 0, eventlog.Forwards, 10); len(evs) != 1 {
+		t.Errorf("stream has %d events, want 1", len(evs))
+	}
+}
