@@ -2,11 +2,11 @@ package connect
 
 import (
 	"context"
-	"errors"
 
 	"github.com/cxzy/ledger/eventlog"
+	"github.com/cxzy/ledger/eventlog/kurrent"
 )
 
 func openKurrent(ctx context.Context, conn string) (eventlog.Store, error) {
-	return nil, errors.New("kurrent adapter not wired yet")
+	return kurrent.Open(ctx, conn)
 }
