@@ -2,7 +2,7 @@
 // the parts of it that do not depend on an adapter: the event envelope, the
 // expected-version rules, the hash chain and its verification.
 //
-// Two adapters implement Store: embedded (bbolt on local disk, the default)
+// Two adapters implement Store: embedded (Pebble on local disk, the default)
 // and kurrent (KurrentDB/EventStoreDB over gRPC). Both pass the contract
 // suite in eventlog/eventlogtest.
 package eventlog

@@ -153,7 +153,7 @@ func (e env) verify(ctx context.Context, args []string) int {
 func (e env) verifyFailed(err error) int {
 	var ve *eventlog.VerifyError
 	if errors.As(err, &ve) {
-		fmt.Fprintf(e.stdout, "FAILED at position %v: %v\n", ve.Position, err)
+		fmt.Fprintf(e.stdout, "FAILED at %v\n", ve)
 		return exitFail
 	}
 	return e.fail("verify: %v", err)

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
@@ -55,27 +58,61 @@ func TestVerifyCleanLog(t *testing.T) {
 }
 
 func TestVerifyNamesTamperedPosition(t *testing.T) {
-	dir := writeEvents(t)
-	path := filepath.Join(dir, embedded.FileName)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, dir string)
+		want   string
+	}{
+		{"one byte of an event changed through the storage engine", func(t *testing.T, dir string) {
+			db, err := pebble.Open(dir, &pebble.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			key := binary.BigEndian.AppendUint64([]byte{'e'}, 14)
+			v, closer, err := db.Get(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v = bytes.Clone(v)
+			closer.Close()
+			marker := []byte("整改事项-13")
+			i := bytes.Index(v, marker)
+			if i < 0 {
+				t.Fatal("marker not in event 14")
+			}
+			v[i+len(marker)-1] = '4' // one byte: 13 becomes 14
+			if err := db.Set(key, v, pebble.Sync); err != nil {
+				t.Fatal(err)
+			}
+		}, "FAILED at position 14 (stream rectification-1 version 14): content does not match its hash"},
+		{"one byte flipped on disk", func(t *testing.T, dir string) {
+			tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+			if len(tables) != 1 {
+				t.Fatalf("want one table file, got %v", tables)
+			}
+			raw, err := os.ReadFile(tables[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw[40] ^= 1
+			if err := os.WriteFile(tables[0], raw, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "FAILED at position 1: unreadable: pebble: file"},
 	}
-	marker := []byte("整改事项-13")
-	i := bytes.Index(raw, marker)
-	if i < 0 {
-		t.Fatal("marker not in the file")
-	}
-	raw[i+len(marker)-1] = '4' // one byte: 13 becomes 14
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errOut := ledgerctl(t, "verify", "--data-dir", dir)
-	if code != exitFail {
-		t.Fatalf("verify exit = %d, want %d; stdout %q stderr %q", code, exitFail, out, errOut)
-	}
-	if !strings.Contains(out, "FAILED at position 14") || !strings.Contains(out, "hash") {
-		t.Errorf("verify said %q, want it to name position 14 and the hash", out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeEvents(t)
+			tt.tamper(t, dir)
+			code, out, errOut := ledgerctl(t, "verify", "--data-dir", dir)
+			if code != exitFail {
+				t.Fatalf("verify exit = %d, want %d; stdout %q stderr %q", code, exitFail, out, errOut)
+			}
+			if !strings.Contains(out, tt.want) || !strings.Contains(out, "mismatch") && !strings.Contains(out, "hash") {
+				t.Errorf("verify said %q, want %q", out, tt.want)
+			}
+		})
 	}
 }
 

@@ -1,59 +1,58 @@
-// Package embedded is the default event log: a single bbolt file on local
-// disk, written by one goroutine that commits many appends in one
-// transaction (group commit), so concurrent writers share fsyncs. An append
-// is acknowledged only after its transaction is on disk; bbolt's
-// copy-on-write pages and checksummed meta pages mean a crash at any instant
-// leaves either the whole transaction or none of it, and reopening needs no
-// repair step. docs/adr/0001-embedded-event-log.md says why bbolt.
+// Package embedded is the default event log: a Pebble store in a local
+// directory, written by one goroutine that commits every waiting append in
+// one batch (group commit), so concurrent writers share one write-ahead-log
+// fsync. An append is acknowledged only after its batch is synced. Pebble
+// replays its checksummed write-ahead log on open, so a crash at any instant
+// leaves either a whole batch or none of it, and reopening needs no repair
+// step. docs/adr/0001-embedded-event-log.md says why Pebble.
 //
-// Layout (buckets in one file):
+// Keys (one keyspace, a one-byte prefix per kind; integers big-endian):
 //
-//	events   position (8 bytes, big-endian)   → the event's envelope as JSON
-//	chain    position                         → link of the global hash chain
-//	index    stream 0x00 version (8 bytes)     → position
-//	heads    stream                           → last version (8 bytes) and hash (32)
-//	commands stream 0x00 command id           → the first append's result as JSON
-//	meta     "last", "chain"                  → last position, last global link
+//	'e' position                  → the event's envelope as JSON (position left out)
+//	'g' position                  → link of the global hash chain
+//	'i' stream 0x00 version       → position
+//	'h' stream                    → last version (8 bytes) and hash (32)
+//	'c' stream 0x00 command id    → the first append's result as JSON
+//	'm' "last" | "chain" | "format" → last position, last global link, layout
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"github.com/cxzy/ledger/eventlog"
 )
 
-// FileName is the log's file inside the data directory.
-const FileName = "events.db"
-
-var (
-	bucketEvents   = []byte("events")
-	bucketChain    = []byte("chain")
-	bucketIndex    = []byte("index")
-	bucketHeads    = []byte("heads")
-	bucketCommands = []byte("commands")
-	bucketMeta     = []byte("meta")
-	keyLast        = []byte("last")
-	keyChain       = []byte("chain")
-	keyFormat      = []byte("format")
-	allBuckets     = [][]byte{bucketEvents, bucketChain, bucketIndex, bucketHeads, bucketCommands, bucketMeta}
+const (
+	prefixEvent   = 'e'
+	prefixChain   = 'g'
+	prefixIndex   = 'i'
+	prefixHead    = 'h'
+	prefixCommand = 'c'
+	prefixMeta    = 'm'
 )
 
-// formatVersion is the layout above; a file of another format is refused.
-const formatVersion = "1"
+var (
+	keyLast   = []byte("mlast")
+	keyChain  = []byte("mchain")
+	keyFormat = []byte("mformat")
+)
 
-// Limits that keep one append inside one reasonable transaction.
+// formatVersion names the key layout above; a store of another layout is
+// refused rather than misread.
+const formatVersion = "pebble-1"
+
+// Limits that keep one append a reasonable part of one batch.
 const (
 	MaxStreamLen      = 256
 	MaxEventsPerWrite = 1000
@@ -65,17 +64,19 @@ type Options struct {
 	// NoSync skips fsync. Only benchmarks comparing costs set it: an
 	// acknowledged append may then be lost in a crash.
 	NoSync bool
-	// ReadOnly opens the file for reading (verify, backups). It shares the
-	// file with other readers but not with a running writer.
+	// ReadOnly opens the store for reading (verify). Pebble locks the
+	// directory, so it cannot be open read-only while ledgerd runs.
 	ReadOnly bool
-	// LockTimeout is how long Open waits for another process holding the
-	// file; 0 means one second.
-	LockTimeout time.Duration
+	// Logger receives Pebble's own messages; nil discards its chatter and
+	// keeps errors on the default logger.
+	Logger *slog.Logger
 }
 
 // Store is the embedded event log.
 type Store struct {
-	db       *bolt.DB
+	db       *pebble.DB
+	sync     *pebble.WriteOptions
+	readOnly bool
 	requests chan *appendRequest
 	closing  chan struct{}
 	stopped  chan struct{}
@@ -89,6 +90,7 @@ type appendRequest struct {
 	stream   string
 	expected eventlog.Expected
 	events   []eventlog.Event
+	encoded  [][]byte // the events' stored form, when their versions are known up front
 	done     chan appendResponse
 }
 
@@ -101,64 +103,59 @@ var _ eventlog.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the log in dir.
 func Open(dir string, opts Options) (*Store, error) {
-	if !opts.ReadOnly {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("embedded: create data dir: %w", err)
-		}
-	}
-	path := filepath.Join(dir, FileName)
 	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("embedded: %w", err)
 		}
 	}
-	timeout := opts.LockTimeout
-	if timeout == 0 {
-		timeout = time.Second
+	// Most lookups in the writer are for keys that do not exist (a new
+	// command id, a new stream): Bloom filters answer those without reading
+	// table blocks, and a block cache keeps the hot index and head blocks.
+	cache := pebble.NewCache(64 << 20)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		Cache: cache,
+		// A larger memtable means fewer, larger flushes: less compaction
+		// work per event appended.
+		MemTableSize:       64 << 20,
+		ReadOnly:           opts.ReadOnly,
+		ErrorIfNotExists:   opts.ReadOnly,
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             pebbleLogger{opts.Logger},
+		EventListener: &pebble.EventListener{
+			// Pebble's default ends the process on a checksum mismatch; the
+			// read that met it returns an error anyway, and verify reports
+			// it with the position it could not read.
+			DataCorruption: func(info pebble.DataCorruptionInfo) {
+				pebbleLogger{opts.Logger}.logger().Error("on-disk corruption", "path", info.Path, "err", info.Details.Error())
+			},
+		},
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("embedded: %s is in use by another process (is ledgerd running?)", path)
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
+	db, err := pebble.Open(dir, popts)
 	if err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		if strings.Contains(err.Error(), "lock") {
+			return nil, fmt.Errorf("embedded: %s is in use by another process (is ledgerd running?): %w", dir, err)
+		}
+		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
 	}
-	if !opts.ReadOnly {
-		err = db.Update(func(tx *bolt.Tx) error {
-			for _, b := range allBuckets {
-				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-					return err
-				}
-			}
-			meta := tx.Bucket(bucketMeta)
-			if f := meta.Get(keyFormat); f == nil {
-				return meta.Put(keyFormat, []byte(formatVersion))
-			}
-			return nil
-		})
-	}
-	if err == nil {
-		err = db.View(func(tx *bolt.Tx) error {
-			meta := tx.Bucket(bucketMeta)
-			if meta == nil {
-				return errors.New("not an event log (no meta bucket)")
-			}
-			if f := string(meta.Get(keyFormat)); f != formatVersion {
-				return fmt.Errorf("log format %q, this build reads %q", f, formatVersion)
-			}
-			return nil
-		})
-	}
-	if err != nil {
+	if err := checkFormat(db, opts.ReadOnly); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
 	}
 	s := &Store{
 		db:       db,
+		sync:     pebble.Sync,
+		readOnly: opts.ReadOnly,
 		requests: make(chan *appendRequest),
 		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
 		changed:  make(chan struct{}),
+	}
+	if opts.NoSync {
+		s.sync = pebble.NoSync
 	}
 	if opts.ReadOnly {
 		close(s.stopped)
@@ -168,13 +165,39 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close stops the writer after the batch in flight and closes the file.
+// checkFormat stamps a new store with the layout version and refuses a
+// store of another layout.
+func checkFormat(db *pebble.DB, readOnly bool) error {
+	v, closer, err := db.Get(keyFormat)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		if readOnly {
+			return errors.New("not an event log (no format key)")
+		}
+		return db.Set(keyFormat, []byte(formatVersion), pebble.Sync)
+	case err != nil:
+		return err
+	}
+	defer closer.Close()
+	if string(v) != formatVersion {
+		return fmt.Errorf("log format %q, this build reads %q", v, formatVersion)
+	}
+	return nil
+}
+
+// Close stops the writer after the batch in flight, flushes the memtable
+// into checksummed table files and closes the store. After a clean close no
+// event lives only in the write-ahead log, whose last block Pebble would
+// read as a torn tail if it were damaged.
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
 		close(s.closing)
 		<-s.stopped
-		err = s.db.Close()
+		if !s.readOnly {
+			err = s.db.Flush()
+		}
+		err = errors.Join(err, s.db.Close())
 	})
 	return err
 }
@@ -185,6 +208,20 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventlog.Exp
 		return eventlog.AppendResult{}, err
 	}
 	req := &appendRequest{stream: stream, expected: expected, events: events, done: make(chan appendResponse, 1)}
+	// Encoding is the costliest part of an append that does not depend on
+	// the log's state; doing it here, on the caller's goroutine, keeps it
+	// off the single writer. Only events whose versions the caller fixed
+	// (as the write path does, to chain hashes) can be encoded in advance.
+	if events[0].Version != 0 {
+		req.encoded = make([][]byte, len(events))
+		for i := range events {
+			data, err := encode(stream, events[i])
+			if err != nil {
+				return eventlog.AppendResult{}, fmt.Errorf("embedded: append %s: event %d: %w", stream, i, err)
+			}
+			req.encoded[i] = data
+		}
+	}
 	select {
 	case s.requests <- req:
 	case <-s.closing:
@@ -230,8 +267,7 @@ func validateAppend(stream string, expected eventlog.Expected, events []eventlog
 
 // writer is the only goroutine that writes. It takes whatever appends are
 // waiting (up to maxBatchRequests), decides each against the state the
-// batch has built so far, and commits them in one transaction: one fsync
-// pair for the whole batch.
+// batch has built so far, and commits them as one synced batch.
 func (s *Store) writer() {
 	defer close(s.stopped)
 	batch := make([]*appendRequest, 0, maxBatchRequests)
@@ -256,21 +292,29 @@ func (s *Store) writer() {
 }
 
 // commit writes one batch. A request that fails its own checks (a
-// conflict) fails alone; an I/O error fails the whole batch, and then
+// conflict) fails alone; a storage error fails the whole batch, and then
 // nothing of it was written.
 func (s *Store) commit(batch []*appendRequest) {
 	responses := make([]appendResponse, len(batch))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		w := newTxWriter(tx)
+	b := s.db.NewIndexedBatch() // reads see this batch's own writes
+	err := func() error {
+		w, err := newBatchWriter(b)
+		if err != nil {
+			return err
+		}
 		for i, req := range batch {
-			res, err := w.append(req.stream, req.expected, req.events)
+			res, err := w.append(req.stream, req.expected, req.events, req.encoded)
 			if err != nil && !isRequestError(err) {
 				return err
 			}
 			responses[i] = appendResponse{result: res, err: err}
 		}
-		return w.finish()
-	})
+		if err := w.finish(); err != nil {
+			return err
+		}
+		return b.Commit(s.sync)
+	}()
+	b.Close()
 	if err != nil {
 		err = fmt.Errorf("embedded: commit: %w", err)
 		for i := range responses {
@@ -299,40 +343,42 @@ func isRequestError(err error) bool {
 	return errors.As(err, &re)
 }
 
-// txWriter appends inside one write transaction.
-type txWriter struct {
-	events, chain, index, heads, commands, meta *bolt.Bucket
-	last                                        uint64
-	link                                        eventlog.Hash
+// batchWriter appends inside one batch.
+type batchWriter struct {
+	b    *pebble.Batch
+	last uint64
+	link eventlog.Hash
 }
 
-func newTxWriter(tx *bolt.Tx) *txWriter {
-	w := &txWriter{
-		events:   tx.Bucket(bucketEvents),
-		chain:    tx.Bucket(bucketChain),
-		index:    tx.Bucket(bucketIndex),
-		heads:    tx.Bucket(bucketHeads),
-		commands: tx.Bucket(bucketCommands),
-		meta:     tx.Bucket(bucketMeta),
+func newBatchWriter(b *pebble.Batch) (*batchWriter, error) {
+	w := &batchWriter{b: b}
+	if v, ok, err := get(b, keyLast); err != nil {
+		return nil, err
+	} else if ok && len(v) == 8 {
+		w.last = binary.BigEndian.Uint64(v)
 	}
-	if b := w.meta.Get(keyLast); len(b) == 8 {
-		w.last = binary.BigEndian.Uint64(b)
+	v, _, err := get(b, keyChain)
+	if err != nil {
+		return nil, err
 	}
-	copy(w.link[:], w.meta.Get(keyChain))
-	return w
+	copy(w.link[:], v)
+	return w, nil
 }
 
-func (w *txWriter) finish() error {
-	if err := w.meta.Put(keyLast, u64(w.last)); err != nil {
+func (w *batchWriter) finish() error {
+	if err := w.b.Set(keyLast, u64(w.last), nil); err != nil {
 		return err
 	}
-	link := w.link
-	return w.meta.Put(keyChain, link[:])
+	return w.b.Set(keyChain, w.link[:], nil)
 }
 
-func (w *txWriter) append(stream string, expected eventlog.Expected, events []eventlog.Event) (eventlog.AppendResult, error) {
+func (w *batchWriter) append(stream string, expected eventlog.Expected, events []eventlog.Event, encoded [][]byte) (eventlog.AppendResult, error) {
 	if cmd := events[0].CommandID; cmd != "" {
-		if prior := w.commands.Get(commandKey(stream, cmd)); prior != nil {
+		prior, ok, err := get(w.b, commandKey(stream, cmd))
+		if err != nil {
+			return eventlog.AppendResult{}, err
+		}
+		if ok {
 			var res eventlog.AppendResult
 			if err := json.Unmarshal(prior, &res); err != nil {
 				return res, fmt.Errorf("command %s: %w", cmd, err)
@@ -341,7 +387,11 @@ func (w *txWriter) append(stream string, expected eventlog.Expected, events []ev
 			return res, nil
 		}
 	}
-	head := readHead(w.heads.Get([]byte(stream)))
+	raw, _, err := get(w.b, headKey(stream))
+	if err != nil {
+		return eventlog.AppendResult{}, err
+	}
+	head := readHead(raw)
 	if !expected.Check(head.Version) {
 		return eventlog.AppendResult{}, &requestError{&eventlog.ConflictError{Stream: stream, Expected: expected, Actual: head.Version}}
 	}
@@ -350,52 +400,67 @@ func (w *txWriter) append(stream string, expected eventlog.Expected, events []ev
 			return eventlog.AppendResult{}, &requestError{fmt.Errorf("embedded: append %s: event %d carries version %d, the stream is at %d", stream, i, v, head.Version)}
 		}
 	}
-	// Encode everything before the first Put, so a request that fails
-	// leaves nothing of itself in the batch's transaction.
-	encoded := make([][]byte, len(events))
+	// Encode everything before the first write, so a request that fails
+	// leaves nothing of itself in the batch.
 	stored := make([]eventlog.Event, len(events))
+	if encoded == nil {
+		encoded = make([][]byte, len(events))
+	}
 	for i := range events {
 		e := events[i] // a copy: the caller's slice is left as it was
 		e.Stream = stream
 		e.Version = head.Version + uint64(i) + 1
 		pos := w.last + uint64(i) + 1
 		e.Position = eventlog.Position{Commit: pos, Prepare: pos}
-		data, err := json.Marshal(&e)
-		if err != nil {
-			return eventlog.AppendResult{}, &requestError{fmt.Errorf("embedded: encode event %d: %w", i, err)}
+		if encoded[i] == nil {
+			data, err := encode(stream, e)
+			if err != nil {
+				return eventlog.AppendResult{}, &requestError{fmt.Errorf("embedded: encode event %d: %w", i, err)}
+			}
+			encoded[i] = data
 		}
-		encoded[i], stored[i] = data, e
+		stored[i] = e
 	}
 	res := eventlog.AppendResult{Stream: stream, FirstVersion: head.Version + 1}
 	for i, e := range stored {
 		w.last = e.Position.Commit
-		pos := u64(w.last)
 		w.link = eventlog.GlobalChain(w.link, w.last, e.Hash)
-		if err := w.events.Put(pos, encoded[i]); err != nil {
+		if err := w.b.Set(eventKey(w.last), encoded[i], nil); err != nil {
 			return eventlog.AppendResult{}, err
 		}
-		// bbolt keeps the value slice until commit: hand it its own copy.
-		link := w.link
-		if err := w.chain.Put(pos, link[:]); err != nil {
+		if err := w.b.Set(chainKey(w.last), w.link[:], nil); err != nil {
 			return eventlog.AppendResult{}, err
 		}
-		if err := w.index.Put(indexKey(stream, e.Version), pos); err != nil {
+		if err := w.b.Set(indexKey(stream, e.Version), u64(w.last), nil); err != nil {
 			return eventlog.AppendResult{}, err
 		}
 		head = eventlog.StreamHead{Version: e.Version, Hash: e.Hash}
 		res.LastVersion = e.Version
 		res.Position = e.Position
 	}
-	if err := w.heads.Put([]byte(stream), writeHead(head)); err != nil {
+	if err := w.b.Set(headKey(stream), writeHead(head), nil); err != nil {
 		return eventlog.AppendResult{}, err
 	}
 	if cmd := events[0].CommandID; cmd != "" {
 		data, _ := json.Marshal(res)
-		if err := w.commands.Put(commandKey(stream, cmd), data); err != nil {
+		if err := w.b.Set(commandKey(stream, cmd), data, nil); err != nil {
 			return eventlog.AppendResult{}, err
 		}
 	}
 	return res, nil
+}
+
+// get returns a copy of key's value, and whether it exists.
+func get(r pebble.Reader, key []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer closer.Close()
+	return append([]byte(nil), v...), true, nil
 }
 
 // ReadStream implements eventlog.Store.
@@ -406,42 +471,63 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []eventlog.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		head := readHead(tx.Bucket(bucketHeads).Get([]byte(stream)))
-		if head.Version == 0 {
-			return eventlog.ErrStreamNotFound
-		}
-		events, index := tx.Bucket(bucketEvents), tx.Bucket(bucketIndex)
-		v, step := from, int64(1)
-		if dir == eventlog.Backwards {
-			step = -1
-			if v == 0 || v > head.Version {
-				v = head.Version
-			}
-		} else if v == 0 {
-			v = 1
-		}
-		for ; v >= 1 && v <= head.Version && len(out) < limit; v = uint64(int64(v) + step) {
-			pos := index.Get(indexKey(stream, v))
-			if pos == nil {
-				return fmt.Errorf("stream %s version %d: missing from the index", stream, v)
-			}
-			e, err := decode(pos, events.Get(pos))
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return nil
-	})
-	if errors.Is(err, eventlog.ErrStreamNotFound) {
-		return nil, err
-	}
+	// An iterator reads one consistent state: the index entries and the
+	// events they point at were committed together and never change.
+	lower, upper := indexKey(stream, 1), indexKey(stream, ^uint64(0))
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return nil, fmt.Errorf("embedded: read stream %s: %w", stream, err)
 	}
+	defer it.Close()
+	var ok bool
+	switch {
+	case dir == eventlog.Backwards && from == 0:
+		ok = it.Last()
+	case dir == eventlog.Backwards:
+		ok = it.SeekLT(indexKey(stream, from+1))
+	default:
+		ok = it.SeekGE(indexKey(stream, max(from, 1)))
+	}
+	var out []eventlog.Event
+	for ; ok && len(out) < limit; ok = step(it, dir) {
+		pos := binary.BigEndian.Uint64(it.Value())
+		e, err := s.event(pos)
+		if err != nil {
+			return nil, fmt.Errorf("embedded: read stream %s: %w", stream, err)
+		}
+		out = append(out, e)
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("embedded: read stream %s: %w", stream, err)
+	}
+	// Tell an empty stream from a read past its end, in the iterator's own
+	// view of the store: a stream created since is still "not found".
+	if len(out) == 0 && !it.First() {
+		if err := it.Error(); err != nil {
+			return nil, fmt.Errorf("embedded: read stream %s: %w", stream, err)
+		}
+		return nil, eventlog.ErrStreamNotFound
+	}
 	return out, nil
+}
+
+func step(it *pebble.Iterator, dir eventlog.Direction) bool {
+	if dir == eventlog.Backwards {
+		return it.Prev()
+	}
+	return it.Next()
+}
+
+// event reads the event at pos.
+func (s *Store) event(pos uint64) (eventlog.Event, error) {
+	v, ok, err := get(s.db, eventKey(pos))
+	if err != nil {
+		return eventlog.Event{}, err
+	}
+	if !ok {
+		return eventlog.Event{}, fmt.Errorf("position %d: indexed but missing", pos)
+	}
+	return decode(pos, v)
 }
 
 // ReadAll implements eventlog.Store.
@@ -452,19 +538,20 @@ func (s *Store) ReadAll(ctx context.Context, after eventlog.Position, limit int)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []eventlog.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.Seek(u64(after.Commit + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			e, err := decode(k, v)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return nil
-	})
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: eventKey(after.Commit + 1), UpperBound: []byte{prefixEvent + 1}})
 	if err != nil {
+		return nil, fmt.Errorf("embedded: read all after %v: %w", after, err)
+	}
+	defer it.Close()
+	var out []eventlog.Event
+	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
+		e, err := decode(binary.BigEndian.Uint64(it.Key()[1:]), it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("embedded: read all after %v: %w", after, err)
+		}
+		out = append(out, e)
+	}
+	if err := it.Error(); err != nil {
 		return nil, fmt.Errorf("embedded: read all after %v: %w", after, err)
 	}
 	return out, nil
@@ -472,14 +559,12 @@ func (s *Store) ReadAll(ctx context.Context, after eventlog.Position, limit int)
 
 // Head returns the position of the last event in the log.
 func (s *Store) Head() (eventlog.Position, error) {
-	var last uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketMeta).Get(keyLast); len(b) == 8 {
-			last = binary.BigEndian.Uint64(b)
-		}
-		return nil
-	})
-	return eventlog.Position{Commit: last, Prepare: last}, err
+	v, _, err := get(s.db, keyLast)
+	if err != nil || len(v) != 8 {
+		return eventlog.Position{}, err
+	}
+	last := binary.BigEndian.Uint64(v)
+	return eventlog.Position{Commit: last, Prepare: last}, nil
 }
 
 // changedSignal returns a channel closed at the next commit.
@@ -490,8 +575,8 @@ func (s *Store) changedSignal() <-chan struct{} {
 }
 
 // Subscribe implements eventlog.Store. A subscription reads pages from the
-// file and, when it has read everything, waits for the next commit; since
-// live events are read from the same file, catch-up and live are one path
+// store and, when it has read everything, waits for the next commit; since
+// live events are read from the same store, catch-up and live are one path
 // and there is no seam to lose or repeat an event at.
 func (s *Store) Subscribe(ctx context.Context, after eventlog.Position) (eventlog.Subscription, error) {
 	if err := ctx.Err(); err != nil {
@@ -515,6 +600,13 @@ func (sub *subscription) Next(ctx context.Context) (eventlog.Event, error) {
 		// Take the signal before reading: a commit between the read and
 		// the wait then still wakes us.
 		changed := sub.s.changedSignal()
+		select {
+		case <-sub.closed:
+			return eventlog.Event{}, eventlog.ErrClosed
+		case <-sub.s.closing:
+			return eventlog.Event{}, eventlog.ErrClosed
+		default:
+		}
 		page, err := sub.s.ReadAll(ctx, sub.after, subscriptionPage)
 		if err != nil {
 			return eventlog.Event{}, err
@@ -544,29 +636,45 @@ func (sub *subscription) Close() error {
 	return nil
 }
 
-func decode(key, data []byte) (eventlog.Event, error) {
+// encode gives an event's stored form: its envelope as JSON, without the
+// position, which is the event's key.
+func encode(stream string, e eventlog.Event) ([]byte, error) {
+	e.Stream = stream
+	e.Position = eventlog.Position{}
+	return json.Marshal(&e)
+}
+
+func decode(pos uint64, data []byte) (eventlog.Event, error) {
 	var e eventlog.Event
 	if err := json.Unmarshal(data, &e); err != nil {
-		return e, fmt.Errorf("position %d: undecodable event: %w", binary.BigEndian.Uint64(key), err)
+		return e, fmt.Errorf("position %d: undecodable event: %w", pos, err)
 	}
+	e.Position = eventlog.Position{Commit: pos, Prepare: pos}
 	return e, nil
 }
 
-func u64(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func eventKey(pos uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefixEvent}, pos) }
+func chainKey(pos uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefixChain}, pos) }
+func headKey(stream string) []byte {
+	return append([]byte{prefixHead}, stream...)
 }
 
 func indexKey(stream string, version uint64) []byte {
-	k := make([]byte, 0, len(stream)+9)
+	k := make([]byte, 0, len(stream)+10)
+	k = append(k, prefixIndex)
 	k = append(k, stream...)
 	k = append(k, 0)
 	return binary.BigEndian.AppendUint64(k, version)
 }
 
 func commandKey(stream, command string) []byte {
-	return bytes.Join([][]byte{[]byte(stream), []byte(command)}, []byte{0})
+	k := make([]byte, 0, len(stream)+len(command)+2)
+	k = append(k, prefixCommand)
+	k = append(k, stream...)
+	k = append(k, 0)
+	return append(k, command...)
 }
 
 func readHead(b []byte) eventlog.StreamHead {
@@ -579,7 +687,30 @@ func readHead(b []byte) eventlog.StreamHead {
 }
 
 func writeHead(h eventlog.StreamHead) []byte {
-	b := make([]byte, 0, 8+len(h.Hash))
-	b = binary.BigEndian.AppendUint64(b, h.Version)
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(h.Hash)), h.Version)
 	return append(b, h.Hash[:]...)
+}
+
+// pebbleLogger passes Pebble's errors on and its routine chatter ("found 0
+// WALs") only at debug level.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) logger() *slog.Logger {
+	if p.l == nil {
+		return slog.Default()
+	}
+	return p.l
+}
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.logger().Debug(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.logger().Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.logger().Error(fmt.Sprintf(format, args...), "component", "pebble")
+	os.Exit(1)
 }

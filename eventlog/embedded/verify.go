@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"path/filepath"
+	"strings"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/cxzy/ledger/eventlog"
 )
@@ -37,90 +38,126 @@ func Verify(ctx context.Context, dir string, progress Progress) (Report, error) 
 }
 
 // Verify checks an open store; see the package function Verify. It reads
-// one consistent snapshot, so appends may go on meanwhile.
+// one snapshot, so appends may go on meanwhile.
 func (s *Store) Verify(ctx context.Context, progress Progress) (Report, error) {
-	var rep Report
-	err := s.db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		var total uint64
-		if b := meta.Get(keyLast); len(b) == 8 {
-			total = binary.BigEndian.Uint64(b)
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	rep, err := verify(ctx, snap, progress)
+	if err != nil {
+		return Report{}, fmt.Errorf("verify: %w", err)
+	}
+	return rep, nil
+}
+
+func verify(ctx context.Context, r pebble.Reader, progress Progress) (Report, error) {
+	var total uint64
+	if v, _, err := get(r, keyLast); err != nil {
+		return Report{}, err
+	} else if len(v) == 8 {
+		total = binary.BigEndian.Uint64(v)
+	}
+	v := eventlog.NewVerifier(true)
+	var link eventlog.Hash
+	err := scan(r, prefixEvent, func(key, data []byte) error {
+		at := eventlog.Position{}
+		if len(key) != 9 {
+			return &eventlog.VerifyError{Position: v.Last(), Reason: fmt.Sprintf("stray key %x among the events", key)}
 		}
-		v := eventlog.NewVerifier(true)
-		chain, index := tx.Bucket(bucketChain), tx.Bucket(bucketIndex)
-		var link eventlog.Hash
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, data := c.First(); k != nil; k, data = c.Next() {
-			if len(k) != 8 {
-				return &eventlog.VerifyError{Reason: fmt.Sprintf("stray key %x in the events bucket", k)}
-			}
-			pos := binary.BigEndian.Uint64(k)
-			at := eventlog.Position{Commit: pos, Prepare: pos}
-			e, err := decode(k, data)
-			if err != nil {
-				return &eventlog.VerifyError{Position: at, Reason: err.Error()}
-			}
-			if e.Position != at {
-				return &eventlog.VerifyError{Position: at, Stream: e.Stream, Version: e.Version,
-					Reason: fmt.Sprintf("stored under position %d but says it is at %v", pos, e.Position)}
-			}
-			if err := v.Check(&e); err != nil {
-				return err
-			}
-			link = eventlog.GlobalChain(link, pos, e.Hash)
-			if got := chain.Get(k); !bytes.Equal(got, link[:]) {
-				return &eventlog.VerifyError{Position: at, Stream: e.Stream, Version: e.Version,
-					Reason: "global chain link does not match: events were removed, inserted or reordered"}
-			}
-			if got := index.Get(indexKey(e.Stream, e.Version)); !bytes.Equal(got, k) {
-				return &eventlog.VerifyError{Position: at, Stream: e.Stream, Version: e.Version,
-					Reason: "the stream index points elsewhere for this version"}
-			}
-			if progress != nil && pos%10000 == 0 {
-				progress(pos, total)
-			}
-			if pos%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-		}
-		last := v.Last()
-		if last.Commit != total {
-			return &eventlog.VerifyError{Position: eventlog.Position{Commit: last.Commit + 1, Prepare: last.Commit + 1},
-				Reason: fmt.Sprintf("the log says it holds %d events, but only %d are there", total, last.Commit)}
-		}
-		if got := meta.Get(keyChain); total > 0 && !bytes.Equal(got, link[:]) {
-			return &eventlog.VerifyError{Position: last, Reason: "the recorded end of the global chain does not match the events"}
-		}
-		if n := uint64(tx.Bucket(bucketIndex).Stats().KeyN); n != total {
-			return &eventlog.VerifyError{Position: last, Reason: fmt.Sprintf("the stream index has %d entries for %d events", n, total)}
-		}
-		heads := v.Heads()
-		seen := 0
-		err := tx.Bucket(bucketHeads).ForEach(func(k, b []byte) error {
-			seen++
-			got, want := readHead(b), heads[string(k)]
-			if got != want {
-				return &eventlog.VerifyError{Position: last, Stream: string(k), Version: got.Version,
-					Reason: fmt.Sprintf("stream head says version %d, its events end at version %d", got.Version, want.Version)}
-			}
-			return nil
-		})
+		pos := binary.BigEndian.Uint64(key[1:])
+		at = eventlog.Position{Commit: pos, Prepare: pos}
+		e, err := decode(pos, data)
 		if err != nil {
+			return &eventlog.VerifyError{Position: at, Reason: err.Error()}
+		}
+		if err := v.Check(&e); err != nil {
 			return err
 		}
-		if seen != len(heads) {
-			return &eventlog.VerifyError{Position: last, Reason: fmt.Sprintf("%d streams have events but %d have heads", len(heads), seen)}
+		link = eventlog.GlobalChain(link, pos, e.Hash)
+		if got, _, err := get(r, chainKey(pos)); err != nil {
+			return err
+		} else if !bytes.Equal(got, link[:]) {
+			return &eventlog.VerifyError{Position: at, Stream: e.Stream, Version: e.Version,
+				Reason: "global chain link does not match: events were removed, inserted or reordered"}
 		}
-		if progress != nil {
-			progress(total, total)
+		if got, _, err := get(r, indexKey(e.Stream, e.Version)); err != nil {
+			return err
+		} else if !bytes.Equal(got, key[1:]) {
+			return &eventlog.VerifyError{Position: at, Stream: e.Stream, Version: e.Version,
+				Reason: "the stream index points elsewhere for this version"}
 		}
-		rep = Report{Events: v.Count(), Streams: len(heads), Last: last, Chain: link}
+		if pos%10000 == 0 {
+			if progress != nil {
+				progress(pos, total)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var ve *eventlog.VerifyError
+	if err != nil && !errors.As(err, &ve) {
+		// The store itself could not read on (a checksum mismatch in a
+		// table file): name the first position that could not be checked.
+		next := eventlog.Position{Commit: v.Last().Commit + 1, Prepare: v.Last().Commit + 1}
+		reason, _, _ := strings.Cut(err.Error(), "\n") // Pebble appends a detail carrier line
+		return Report{}, &eventlog.VerifyError{Position: next, Reason: "unreadable: " + reason}
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	last := v.Last()
+	if last.Commit != total {
+		next := eventlog.Position{Commit: last.Commit + 1, Prepare: last.Commit + 1}
+		return Report{}, &eventlog.VerifyError{Position: next,
+			Reason: fmt.Sprintf("the log says it holds %d events, but only %d are there", total, last.Commit)}
+	}
+	if got, _, err := get(r, keyChain); err != nil {
+		return Report{}, err
+	} else if total > 0 && !bytes.Equal(got, link[:]) {
+		return Report{}, &eventlog.VerifyError{Position: last, Reason: "the recorded end of the global chain does not match the events"}
+	}
+	var indexed uint64
+	if err := scan(r, prefixIndex, func(_, _ []byte) error { indexed++; return nil }); err != nil {
+		return Report{}, err
+	}
+	if indexed != total {
+		return Report{}, &eventlog.VerifyError{Position: last, Reason: fmt.Sprintf("the stream index has %d entries for %d events", indexed, total)}
+	}
+	heads := v.Heads()
+	seen := 0
+	err = scan(r, prefixHead, func(key, raw []byte) error {
+		seen++
+		stream := string(key[1:])
+		if got, want := readHead(raw), heads[stream]; got != want {
+			return &eventlog.VerifyError{Position: last, Stream: stream, Version: got.Version,
+				Reason: fmt.Sprintf("stream head says version %d, its events end at version %d", got.Version, want.Version)}
+		}
 		return nil
 	})
 	if err != nil {
-		return Report{}, fmt.Errorf("verify %s: %w", filepath.Join(filepath.Dir(s.db.Path()), FileName), err)
+		return Report{}, err
 	}
-	return rep, nil
+	if seen != len(heads) {
+		return Report{}, &eventlog.VerifyError{Position: last, Reason: fmt.Sprintf("%d streams have events but %d have heads", len(heads), seen)}
+	}
+	if progress != nil {
+		progress(total, total)
+	}
+	return Report{Events: v.Count(), Streams: len(heads), Last: last, Chain: link}, nil
+}
+
+// scan calls fn for every key with the one-byte prefix, in key order.
+func scan(r pebble.Reader, prefix byte, fn func(key, value []byte) error) error {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			return err
+		}
+	}
+	return it.Error()
 }
