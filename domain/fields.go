@@ -68,6 +68,30 @@ func OptionalText(field, s string, max int) (string, error) {
 	return s, nil
 }
 
+// CheckText checks a text that is kept as given, not trimmed: present
+// (not blank) if required, valid UTF-8 and at most max characters.
+func CheckText(field, s string, max int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return Invalid(field, "is required")
+	}
+	if !utf8.ValidString(s) {
+		return Invalid(field, "must be valid UTF-8")
+	}
+	if utf8.RuneCountInString(s) > max {
+		return Invalid(field, "must be at most %d characters", max)
+	}
+	return nil
+}
+
+// CheckQuarter refuses the zero quarter and one outside the ledger's era
+// (years 2000 to 2999).
+func CheckQuarter(field string, q Quarter) error {
+	if q.IsZero() || q.Q < 1 || q.Q > 4 || q.Year < 2000 || q.Year > 2999 {
+		return Invalid(field, "must be a quarter such as 2011Q3")
+	}
+	return nil
+}
+
 // OccurredAt resolves a command's business time: zero means the ledger
 // clock. A time after the ledger clock is refused: the ledger records what
 // has happened. Business times are stored in UTC, as in the other event

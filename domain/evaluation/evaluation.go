@@ -46,10 +46,3 @@ func Codecs() []domain.Codec {
 		domain.JSONCodec[RankingSuperseded](1),
 	}
 }
-
-func checkQuarter(field string, q domain.Quarter) error {
-	if q.IsZero() || q.Q < 1 || q.Q > 4 || q.Year < 2000 || q.Year > 2999 {
-		return domain.Invalid(field, "must be a quarter such as 2011Q3")
-	}
-	return nil
-}

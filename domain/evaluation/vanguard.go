@@ -1,7 +1,6 @@
 package evaluation
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/cxzy/ledger/domain"
@@ -12,52 +11,24 @@ import (
 type VanguardKind uint8
 
 const (
-	vanguardKindInvalid VanguardKind = iota
+	_ VanguardKind = iota
 	// Collective is a unit selected as a vanguard (先进集体).
 	Collective
 	// Individual is a member selected as a vanguard (先锋个人).
 	Individual
 )
 
+var vanguardKindEnum = domain.NewEnum[VanguardKind]("vanguard kind", "VanguardKind", "collective", "individual")
+
 // ParseVanguardKind reads "collective" or "individual".
-func ParseVanguardKind(s string) (VanguardKind, error) {
-	switch s {
-	case "collective":
-		return Collective, nil
-	case "individual":
-		return Individual, nil
-	}
-	return vanguardKindInvalid, fmt.Errorf("vanguard kind %q: want collective or individual", s)
-}
+func ParseVanguardKind(s string) (VanguardKind, error) { return vanguardKindEnum.Parse(s) }
 
 // Valid reports whether k is collective or individual.
-func (k VanguardKind) Valid() bool { return k == Collective || k == Individual }
+func (k VanguardKind) Valid() bool { return vanguardKindEnum.Valid(k) }
 
-func (k VanguardKind) String() string {
-	switch k {
-	case Collective:
-		return "collective"
-	case Individual:
-		return "individual"
-	}
-	return fmt.Sprintf("VanguardKind(%d)", uint8(k))
-}
-
-func (k VanguardKind) MarshalText() ([]byte, error) {
-	if !k.Valid() {
-		return nil, fmt.Errorf("invalid vanguard kind %d", uint8(k))
-	}
-	return []byte(k.String()), nil
-}
-
-func (k *VanguardKind) UnmarshalText(b []byte) error {
-	p, err := ParseVanguardKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = p
-	return nil
-}
+func (k VanguardKind) String() string                { return vanguardKindEnum.String(k) }
+func (k VanguardKind) MarshalText() ([]byte, error)  { return vanguardKindEnum.Marshal(k) }
+func (k *VanguardKind) UnmarshalText(b []byte) error { return vanguardKindEnum.Unmarshal(b, k) }
 
 // Category is a kind of vanguard (招商引资先锋, 新城建设先锋, ...). The
 // categories are the district's to choose, so they are free text; Key is
@@ -155,7 +126,7 @@ func NewVanguard(id string, cmd SelectVanguard, meta domain.Meta) ([]domain.Even
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQuarter("quarter", cmd.Quarter); err != nil {
+	if err := domain.CheckQuarter("quarter", cmd.Quarter); err != nil {
 		return nil, err
 	}
 	citation, err := domain.OptionalText("citation", cmd.Citation, domain.MaxTextRunes)

@@ -1,44 +1,13 @@
 package inspection
 
-import (
-	"fmt"
-)
+import "github.com/cxzy/ledger/domain"
 
-// enum is the table behind one enumeration: names[0] is the invalid zero.
-type enum struct {
-	what  string
-	names []string
-}
-
-func (e enum) parse(s string) (uint8, error) {
-	for i := 1; i < len(e.names); i++ {
-		if e.names[i] == s {
-			return uint8(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%s %q: want one of %v", e.what, s, e.names[1:])
-}
-
-func (e enum) valid(v uint8) bool { return v > 0 && int(v) < len(e.names) }
-
-func (e enum) str(v uint8) string {
-	if !e.valid(v) {
-		return fmt.Sprintf("%s(%d)", e.what, v)
-	}
-	return e.names[v]
-}
-
-func (e enum) marshal(v uint8) ([]byte, error) {
-	if !e.valid(v) {
-		return nil, fmt.Errorf("invalid %s %d", e.what, v)
-	}
-	return []byte(e.names[v]), nil
-}
-
+// The tables behind this package's enumerations. A value out of range
+// prints as, say, "severity(7)".
 var (
-	kinds       = enum{"inspection kind", []string{"", "special", "random"}}
-	severities  = enum{"severity", []string{"", "minor", "moderate", "serious"}}
-	targetKinds = enum{"target kind", []string{"", "area", "unit"}}
+	kindEnum       = domain.NewEnum[Kind]("inspection kind", "inspection kind", "special", "random")
+	severityEnum   = domain.NewEnum[Severity]("severity", "severity", "minor", "moderate", "serious")
+	targetKindEnum = domain.NewEnum[TargetKind]("target kind", "target kind", "area", "unit")
 )
 
 // Kind is the kind of an inspection. The zero value is invalid.
@@ -52,17 +21,13 @@ const (
 )
 
 // ParseKind reads "special" or "random".
-func ParseKind(s string) (Kind, error) { v, err := kinds.parse(s); return Kind(v), err }
+func ParseKind(s string) (Kind, error) { return kindEnum.Parse(s) }
 
 // Valid reports whether k is special or random.
-func (k Kind) Valid() bool                  { return kinds.valid(uint8(k)) }
-func (k Kind) String() string               { return kinds.str(uint8(k)) }
-func (k Kind) MarshalText() ([]byte, error) { return kinds.marshal(uint8(k)) }
-func (k *Kind) UnmarshalText(b []byte) error {
-	v, err := kinds.parse(string(b))
-	*k = Kind(v)
-	return err
-}
+func (k Kind) Valid() bool                   { return kindEnum.Valid(k) }
+func (k Kind) String() string                { return kindEnum.String(k) }
+func (k Kind) MarshalText() ([]byte, error)  { return kindEnum.Marshal(k) }
+func (k *Kind) UnmarshalText(b []byte) error { return kindEnum.Unmarshal(b, k) }
 
 // Severity is how grave a finding is. The zero value is invalid.
 type Severity uint8
@@ -77,20 +42,13 @@ const (
 )
 
 // ParseSeverity reads "minor", "moderate" or "serious".
-func ParseSeverity(s string) (Severity, error) {
-	v, err := severities.parse(s)
-	return Severity(v), err
-}
+func ParseSeverity(s string) (Severity, error) { return severityEnum.Parse(s) }
 
 // Valid reports whether s is a defined severity.
-func (s Severity) Valid() bool                  { return severities.valid(uint8(s)) }
-func (s Severity) String() string               { return severities.str(uint8(s)) }
-func (s Severity) MarshalText() ([]byte, error) { return severities.marshal(uint8(s)) }
-func (s *Severity) UnmarshalText(b []byte) error {
-	v, err := severities.parse(string(b))
-	*s = Severity(v)
-	return err
-}
+func (s Severity) Valid() bool                   { return severityEnum.Valid(s) }
+func (s Severity) String() string                { return severityEnum.String(s) }
+func (s Severity) MarshalText() ([]byte, error)  { return severityEnum.Marshal(s) }
+func (s *Severity) UnmarshalText(b []byte) error { return severityEnum.Unmarshal(b, s) }
 
 // TargetKind says whether a group is assigned an area or a unit. The zero
 // value is invalid.
@@ -104,17 +62,10 @@ const (
 )
 
 // ParseTargetKind reads "area" or "unit".
-func ParseTargetKind(s string) (TargetKind, error) {
-	v, err := targetKinds.parse(s)
-	return TargetKind(v), err
-}
+func ParseTargetKind(s string) (TargetKind, error) { return targetKindEnum.Parse(s) }
 
 // Valid reports whether k is area or unit.
-func (k TargetKind) Valid() bool                  { return targetKinds.valid(uint8(k)) }
-func (k TargetKind) String() string               { return targetKinds.str(uint8(k)) }
-func (k TargetKind) MarshalText() ([]byte, error) { return targetKinds.marshal(uint8(k)) }
-func (k *TargetKind) UnmarshalText(b []byte) error {
-	v, err := targetKinds.parse(string(b))
-	*k = TargetKind(v)
-	return err
-}
+func (k TargetKind) Valid() bool                   { return targetKindEnum.Valid(k) }
+func (k TargetKind) String() string                { return targetKindEnum.String(k) }
+func (k TargetKind) MarshalText() ([]byte, error)  { return targetKindEnum.Marshal(k) }
+func (k *TargetKind) UnmarshalText(b []byte) error { return targetKindEnum.Unmarshal(b, k) }

@@ -1,16 +1,13 @@
 package org
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/cxzy/ledger/domain"
 
 // Kind is the kind of a unit, which fixes its level in the tree. The zero
 // value is invalid.
 type Kind uint8
 
 const (
-	kindInvalid Kind = iota
+	_ Kind = iota
 	// KindDistrict is the root of the tree (区).
 	KindDistrict
 	// KindStreet is a street office (街道).
@@ -27,39 +24,20 @@ const (
 	KindEnterprise
 	// KindWindowUnit is a window service unit (窗口单位).
 	KindWindowUnit
-	kindEnd
 )
 
-var kindNames = [...]string{"", "district", "street", "department", "big_community", "branch", "village", "enterprise", "window_unit"}
+var kindEnum = domain.NewEnum[Kind]("unit kind", "Kind", "district", "street", "department", "big_community", "branch", "village", "enterprise", "window_unit")
 
 // Kinds lists every valid kind, root first.
-func Kinds() []Kind {
-	out := make([]Kind, 0, kindEnd-1)
-	for k := KindDistrict; k < kindEnd; k++ {
-		out = append(out, k)
-	}
-	return out
-}
+func Kinds() []Kind { return kindEnum.Values() }
 
 // ParseKind reads a kind's name ("street").
-func ParseKind(s string) (Kind, error) {
-	for k := KindDistrict; k < kindEnd; k++ {
-		if kindNames[k] == s {
-			return k, nil
-		}
-	}
-	return kindInvalid, fmt.Errorf("unit kind %q: want one of %s", s, strings.Join(kindNames[1:], ", "))
-}
+func ParseKind(s string) (Kind, error) { return kindEnum.Parse(s) }
 
 // Valid reports whether k is one of the defined kinds.
-func (k Kind) Valid() bool { return k > kindInvalid && k < kindEnd }
+func (k Kind) Valid() bool { return kindEnum.Valid(k) }
 
-func (k Kind) String() string {
-	if !k.Valid() {
-		return fmt.Sprintf("Kind(%d)", uint8(k))
-	}
-	return kindNames[k]
-}
+func (k Kind) String() string { return kindEnum.String(k) }
 
 // Level is the depth of units of this kind: 0 for the district, 1 for
 // streets, departments and big communities, 2 for the units under them.
@@ -82,18 +60,5 @@ func (k Kind) CanBeChildOf(parent Kind) bool {
 	return k.Valid() && parent.Valid() && k.Level() == parent.Level()+1
 }
 
-func (k Kind) MarshalText() ([]byte, error) {
-	if !k.Valid() {
-		return nil, fmt.Errorf("invalid unit kind %d", uint8(k))
-	}
-	return []byte(kindNames[k]), nil
-}
-
-func (k *Kind) UnmarshalText(b []byte) error {
-	p, err := ParseKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = p
-	return nil
-}
+func (k Kind) MarshalText() ([]byte, error)  { return kindEnum.Marshal(k) }
+func (k *Kind) UnmarshalText(b []byte) error { return kindEnum.Unmarshal(b, k) }

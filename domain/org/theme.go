@@ -66,20 +66,13 @@ func (e ThemeRevised) ScopeUnit() string { return e.UnitID }
 func (e ThemeSet) OccurredTime() time.Time     { return e.OccurredAt }
 func (e ThemeRevised) OccurredTime() time.Time { return e.OccurredAt }
 
-func checkQuarter(field string, q domain.Quarter) error {
-	if q.IsZero() || q.Q < 1 || q.Q > 4 || q.Year < 2000 || q.Year > 2999 {
-		return domain.Invalid(field, "must be a quarter such as 2011Q3")
-	}
-	return nil
-}
-
 // NewTheme sets a unit's theme for a quarter; its stream is
 // ThemeStream(cmd.UnitID, cmd.Quarter).
 func NewTheme(cmd SetTheme, meta domain.Meta) ([]domain.Event, error) {
 	if err := domain.CheckID("unit_id", cmd.UnitID); err != nil {
 		return nil, err
 	}
-	if err := checkQuarter("quarter", cmd.Quarter); err != nil {
+	if err := domain.CheckQuarter("quarter", cmd.Quarter); err != nil {
 		return nil, err
 	}
 	title, err := domain.CleanName("title", cmd.Title)

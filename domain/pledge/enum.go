@@ -1,40 +1,10 @@
 package pledge
 
-import "fmt"
+import "github.com/cxzy/ledger/domain"
 
 // The enumerations of this package are small integers whose zero value is
-// invalid; names[0] is always "". They travel as text.
-
-func enumName(names []string, i uint8) (string, bool) {
-	if i == 0 || int(i) >= len(names) {
-		return "", false
-	}
-	return names[i], true
-}
-
-func enumString(kind string, names []string, i uint8) string {
-	if s, ok := enumName(names, i); ok {
-		return s
-	}
-	return fmt.Sprintf("%s(%d)", kind, i)
-}
-
-func enumParse(kind string, names []string, s string) (uint8, error) {
-	for i := 1; i < len(names); i++ {
-		if names[i] == s {
-			return uint8(i), nil
-		}
-	}
-	return 0, fmt.Errorf("%s: unknown value %q", kind, s)
-}
-
-func enumMarshal(kind string, names []string, i uint8) ([]byte, error) {
-	s, ok := enumName(names, i)
-	if !ok {
-		return nil, fmt.Errorf("%s: invalid value %d", kind, i)
-	}
-	return []byte(s), nil
-}
+// invalid. They travel as text; each delegates to a domain.Enum that holds
+// its names.
 
 // State is where a pledge stands in its life.
 type State uint8
@@ -52,22 +22,15 @@ const (
 	StateWithdrawn        // 撤回, before filing
 )
 
-var stateNames = []string{"", "submitted", "returned", "filed", "disclosed", "in_progress", "fulfilled", "lapsed", "evaluated", "withdrawn"}
+var stateEnum = domain.NewEnum[State]("pledge state", "State", "submitted", "returned", "filed", "disclosed", "in_progress", "fulfilled", "lapsed", "evaluated", "withdrawn")
 
 // ParseState reads a state name such as "in_progress".
-func ParseState(s string) (State, error) {
-	i, err := enumParse("pledge state", stateNames, s)
-	return State(i), err
-}
+func ParseState(s string) (State, error) { return stateEnum.Parse(s) }
 
-func (s State) String() string { return enumString("State", stateNames, uint8(s)) }
-func (s State) Valid() bool    { _, ok := enumName(stateNames, uint8(s)); return ok }
-func (s State) MarshalText() ([]byte, error) {
-	return enumMarshal("pledge state", stateNames, uint8(s))
-}
-func (s *State) UnmarshalText(b []byte) error {
-	return unmarshalInto(b, (*uint8)(s), "pledge state", stateNames)
-}
+func (s State) String() string                { return stateEnum.String(s) }
+func (s State) Valid() bool                   { return stateEnum.Valid(s) }
+func (s State) MarshalText() ([]byte, error)  { return stateEnum.Marshal(s) }
+func (s *State) UnmarshalText(b []byte) error { return stateEnum.Unmarshal(b, s) }
 
 // Maker says whether a pledge is made by a unit (党组织) or a member (党员).
 type Maker uint8
@@ -78,22 +41,15 @@ const (
 	MakerMember       // a party member
 )
 
-var makerNames = []string{"", "unit", "member"}
+var makerEnum = domain.NewEnum[Maker]("pledge maker", "Maker", "unit", "member")
 
 // ParseMaker reads "unit" or "member".
-func ParseMaker(s string) (Maker, error) {
-	i, err := enumParse("pledge maker", makerNames, s)
-	return Maker(i), err
-}
+func ParseMaker(s string) (Maker, error) { return makerEnum.Parse(s) }
 
-func (m Maker) String() string { return enumString("Maker", makerNames, uint8(m)) }
-func (m Maker) Valid() bool    { _, ok := enumName(makerNames, uint8(m)); return ok }
-func (m Maker) MarshalText() ([]byte, error) {
-	return enumMarshal("pledge maker", makerNames, uint8(m))
-}
-func (m *Maker) UnmarshalText(b []byte) error {
-	return unmarshalInto(b, (*uint8)(m), "pledge maker", makerNames)
-}
+func (m Maker) String() string                { return makerEnum.String(m) }
+func (m Maker) Valid() bool                   { return makerEnum.Valid(m) }
+func (m Maker) MarshalText() ([]byte, error)  { return makerEnum.Marshal(m) }
+func (m *Maker) UnmarshalText(b []byte) error { return makerEnum.Unmarshal(b, m) }
 
 // Category is what a pledge is about. The first three are for units, the
 // last three for members.
@@ -109,13 +65,10 @@ const (
 	Integrity                 // 廉洁自律 (member)
 )
 
-var categoryNames = []string{"", "stage_task", "service_for_masses", "self_improvement", "duty", "serving_masses", "integrity"}
+var categoryEnum = domain.NewEnum[Category]("pledge category", "Category", "stage_task", "service_for_masses", "self_improvement", "duty", "serving_masses", "integrity")
 
 // ParseCategory reads a category name such as "stage_task".
-func ParseCategory(s string) (Category, error) {
-	i, err := enumParse("pledge category", categoryNames, s)
-	return Category(i), err
-}
+func ParseCategory(s string) (Category, error) { return categoryEnum.Parse(s) }
 
 // Maker returns who may pledge in this category.
 func (c Category) Maker() Maker {
@@ -128,14 +81,10 @@ func (c Category) Maker() Maker {
 	return 0
 }
 
-func (c Category) String() string { return enumString("Category", categoryNames, uint8(c)) }
-func (c Category) Valid() bool    { _, ok := enumName(categoryNames, uint8(c)); return ok }
-func (c Category) MarshalText() ([]byte, error) {
-	return enumMarshal("pledge category", categoryNames, uint8(c))
-}
-func (c *Category) UnmarshalText(b []byte) error {
-	return unmarshalInto(b, (*uint8)(c), "pledge category", categoryNames)
-}
+func (c Category) String() string                { return categoryEnum.String(c) }
+func (c Category) Valid() bool                   { return categoryEnum.Valid(c) }
+func (c Category) MarshalText() ([]byte, error)  { return categoryEnum.Marshal(c) }
+func (c *Category) UnmarshalText(b []byte) error { return categoryEnum.Unmarshal(b, c) }
 
 // Grade is the verdict of a pledge evaluation (评诺).
 type Grade uint8
@@ -148,22 +97,15 @@ const (
 	Poor            // 差
 )
 
-var gradeNames = []string{"", "excellent", "good", "fair", "poor"}
+var gradeEnum = domain.NewEnum[Grade]("pledge grade", "Grade", "excellent", "good", "fair", "poor")
 
 // ParseGrade reads "excellent", "good", "fair" or "poor".
-func ParseGrade(s string) (Grade, error) {
-	i, err := enumParse("pledge grade", gradeNames, s)
-	return Grade(i), err
-}
+func ParseGrade(s string) (Grade, error) { return gradeEnum.Parse(s) }
 
-func (g Grade) String() string { return enumString("Grade", gradeNames, uint8(g)) }
-func (g Grade) Valid() bool    { _, ok := enumName(gradeNames, uint8(g)); return ok }
-func (g Grade) MarshalText() ([]byte, error) {
-	return enumMarshal("pledge grade", gradeNames, uint8(g))
-}
-func (g *Grade) UnmarshalText(b []byte) error {
-	return unmarshalInto(b, (*uint8)(g), "pledge grade", gradeNames)
-}
+func (g Grade) String() string                { return gradeEnum.String(g) }
+func (g Grade) Valid() bool                   { return gradeEnum.Valid(g) }
+func (g Grade) MarshalText() ([]byte, error)  { return gradeEnum.Marshal(g) }
+func (g *Grade) UnmarshalText(b []byte) error { return gradeEnum.Unmarshal(b, g) }
 
 // Evaluator is who evaluates a pledge.
 type Evaluator uint8
@@ -175,28 +117,12 @@ const (
 	EvaluatorOrganisation           // 组织评议 (the superior unit)
 )
 
-var evaluatorNames = []string{"", "members", "public", "organisation"}
+var evaluatorEnum = domain.NewEnum[Evaluator]("pledge evaluator", "Evaluator", "members", "public", "organisation")
 
 // ParseEvaluator reads "members", "public" or "organisation".
-func ParseEvaluator(s string) (Evaluator, error) {
-	i, err := enumParse("pledge evaluator", evaluatorNames, s)
-	return Evaluator(i), err
-}
+func ParseEvaluator(s string) (Evaluator, error) { return evaluatorEnum.Parse(s) }
 
-func (e Evaluator) String() string { return enumString("Evaluator", evaluatorNames, uint8(e)) }
-func (e Evaluator) Valid() bool    { _, ok := enumName(evaluatorNames, uint8(e)); return ok }
-func (e Evaluator) MarshalText() ([]byte, error) {
-	return enumMarshal("pledge evaluator", evaluatorNames, uint8(e))
-}
-func (e *Evaluator) UnmarshalText(b []byte) error {
-	return unmarshalInto(b, (*uint8)(e), "pledge evaluator", evaluatorNames)
-}
-
-func unmarshalInto(b []byte, dst *uint8, kind string, names []string) error {
-	i, err := enumParse(kind, names, string(b))
-	if err != nil {
-		return err
-	}
-	*dst = i
-	return nil
-}
+func (e Evaluator) String() string                { return evaluatorEnum.String(e) }
+func (e Evaluator) Valid() bool                   { return evaluatorEnum.Valid(e) }
+func (e Evaluator) MarshalText() ([]byte, error)  { return evaluatorEnum.Marshal(e) }
+func (e *Evaluator) UnmarshalText(b []byte) error { return evaluatorEnum.Unmarshal(b, e) }

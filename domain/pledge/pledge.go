@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cxzy/ledger/domain"
 )
@@ -285,10 +284,10 @@ func Submit(id string, cmd SubmitCommand, meta domain.Meta) ([]domain.Event, err
 	if err := checkCategory(cmd.Category, cmd.Maker); err != nil {
 		return nil, err
 	}
-	if err := checkText("title", cmd.Title, MaxTitle, true); err != nil {
+	if err := domain.CheckText("title", cmd.Title, MaxTitle, true); err != nil {
 		return nil, err
 	}
-	if err := checkText("content", cmd.Content, MaxText, true); err != nil {
+	if err := domain.CheckText("content", cmd.Content, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -321,7 +320,7 @@ func (p *Pledge) Return(cmd ReturnCommand, meta domain.Meta) ([]domain.Event, er
 	if err := p.can("return", StateSubmitted); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, MaxText, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -348,10 +347,10 @@ func (p *Pledge) Revise(cmd ReviseCommand, meta domain.Meta) ([]domain.Event, er
 	if err := checkCategory(cmd.Category, p.maker); err != nil {
 		return nil, err
 	}
-	if err := checkText("title", cmd.Title, MaxTitle, true); err != nil {
+	if err := domain.CheckText("title", cmd.Title, MaxTitle, true); err != nil {
 		return nil, err
 	}
-	if err := checkText("content", cmd.Content, MaxText, true); err != nil {
+	if err := domain.CheckText("content", cmd.Content, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -372,7 +371,7 @@ func (p *Pledge) File(cmd FileCommand, meta domain.Meta) ([]domain.Event, error)
 	if err := p.can("file", StateSubmitted); err != nil {
 		return nil, err
 	}
-	if err := checkText("note", cmd.Note, MaxText, false); err != nil {
+	if err := domain.CheckText("note", cmd.Note, MaxText, false); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -393,7 +392,7 @@ func (p *Pledge) Disclose(cmd DiscloseCommand, meta domain.Meta) ([]domain.Event
 	if err := p.can("disclose", StateFiled); err != nil {
 		return nil, err
 	}
-	if err := checkText("channel", cmd.Channel, MaxTitle, false); err != nil {
+	if err := domain.CheckText("channel", cmd.Channel, MaxTitle, false); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -414,7 +413,7 @@ func (p *Pledge) Withdraw(cmd WithdrawCommand, meta domain.Meta) ([]domain.Event
 	if err := p.can("withdraw", StateSubmitted, StateReturned); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, MaxText, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -483,7 +482,7 @@ func (p *Pledge) CorrectReport(cmd CorrectReportCommand, meta domain.Meta) ([]do
 	if err := checkReport(cmd.Percent, cmd.Narrative, cmd.Evidence); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, MaxText, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -511,7 +510,7 @@ func (p *Pledge) RetractReport(cmd RetractReportCommand, meta domain.Meta) ([]do
 	if err := p.liveReport(cmd.ReportID); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, MaxText, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -535,7 +534,7 @@ func (p *Pledge) Fulfil(cmd FulfilCommand, meta domain.Meta) ([]domain.Event, er
 	if err := p.can("fulfil", StateDisclosed, StateInProgress); err != nil {
 		return nil, err
 	}
-	if err := checkText("narrative", cmd.Narrative, MaxText, true); err != nil {
+	if err := domain.CheckText("narrative", cmd.Narrative, MaxText, true); err != nil {
 		return nil, err
 	}
 	if err := domain.ValidateEvidence("evidence", cmd.Evidence); err != nil {
@@ -562,7 +561,7 @@ func (p *Pledge) Lapse(cmd LapseCommand, meta domain.Meta) ([]domain.Event, erro
 	if err := p.can("lapse", StateFiled, StateDisclosed, StateInProgress); err != nil {
 		return nil, err
 	}
-	if err := checkText("explanation", cmd.Explanation, MaxText, false); err != nil {
+	if err := domain.CheckText("explanation", cmd.Explanation, MaxText, false); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -607,7 +606,7 @@ func (p *Pledge) Evaluate(cmd EvaluateCommand, meta domain.Meta) ([]domain.Event
 	if replaces && strings.TrimSpace(cmd.Reason) == "" {
 		return nil, domain.Invalid("reason", "is required to replace the %s verdict", cmd.Evaluator)
 	}
-	if err := checkText("reason", cmd.Reason, MaxText, false); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, false); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -649,7 +648,7 @@ func checkReport(percent int, narrative string, evidence []domain.Evidence) erro
 	if percent < 0 || percent > 100 {
 		return domain.Invalid("percent", "must be between 0 and 100")
 	}
-	if err := checkText("narrative", narrative, MaxText, true); err != nil {
+	if err := domain.CheckText("narrative", narrative, MaxText, true); err != nil {
 		return err
 	}
 	return domain.ValidateEvidence("evidence", evidence)
@@ -661,19 +660,6 @@ func checkCategory(c Category, m Maker) error {
 	}
 	if c.Maker() != m {
 		return domain.Invalid("category", "%s is not a category for a %s's pledge", c, m)
-	}
-	return nil
-}
-
-func checkText(field, s string, max int, required bool) error {
-	if required && strings.TrimSpace(s) == "" {
-		return domain.Invalid(field, "is required")
-	}
-	if !utf8.ValidString(s) {
-		return domain.Invalid(field, "must be valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return domain.Invalid(field, "must be at most %d characters", max)
 	}
 	return nil
 }

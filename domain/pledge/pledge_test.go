@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/domaintest"
 	"github.com/cxzy/ledger/domain/pledge"
 )
 
@@ -207,24 +208,10 @@ func TestTransitions(t *testing.T) {
 			p := mustPledge(t, tc.from)
 			evs, err := commands[tc.cmd](p, meta(now))
 			if tc.event == "" {
-				var te *domain.TransitionError
-				if !errors.As(err, &te) {
-					t.Fatalf("%s from %s: got err %v, want *domain.TransitionError", tc.cmd, tc.from, err)
-				}
-				if te.From != tc.from.String() || te.Entity != pledge.Entity || te.ID != "p1" {
-					t.Errorf("got TransitionError %+v, want from %s entity pledge id p1", te, tc.from)
-				}
-				if len(evs) != 0 {
-					t.Errorf("got %d events with the error, want none", len(evs))
-				}
+				domaintest.Check(t, evs, err, domaintest.RefusedIn(pledge.Entity, "p1", tc.from.String()))
 				return
 			}
-			if err != nil {
-				t.Fatalf("%s from %s: got err %v, want none", tc.cmd, tc.from, err)
-			}
-			if len(evs) != 1 || evs[0].EventType() != tc.event {
-				t.Fatalf("got events %v, want one %s", evs, tc.event)
-			}
+			domaintest.Check(t, evs, err, domaintest.Emits(tc.event))
 			if got := evs[0].(domain.Scoped).ScopeUnit(); got != "branch-7" {
 				t.Errorf("got scope unit %q, want branch-7", got)
 			}
@@ -242,10 +229,8 @@ func TestTransitions(t *testing.T) {
 func TestDecisionsWithoutHistory(t *testing.T) {
 	for name, c := range commands {
 		t.Run(name, func(t *testing.T) {
-			_, err := c(&pledge.Pledge{}, meta(now))
-			if !errors.Is(err, domain.ErrNotFound) {
-				t.Errorf("got %v, want domain.ErrNotFound", err)
-			}
+			evs, err := c(&pledge.Pledge{}, meta(now))
+			domaintest.Check(t, evs, err, domaintest.Fails(domain.ErrNotFound))
 		})
 	}
 }
@@ -412,14 +397,7 @@ func TestValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.run()
-			var ve *domain.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("got err %v, want *domain.ValidationError on %s", err, tc.field)
-			}
-			if ve.Field != tc.field {
-				t.Errorf("got field %q (%v), want %q", ve.Field, err, tc.field)
-			}
+			domaintest.Check(t, nil, tc.run(), domaintest.Invalid(tc.field))
 		})
 	}
 }
@@ -639,52 +617,23 @@ func sampleEvents() []domain.Event {
 }
 
 func TestCodecsRoundTrip(t *testing.T) {
-	codecs := map[string]domain.Codec{}
-	for _, c := range pledge.Codecs() {
-		if _, dup := codecs[c.Type]; dup {
-			t.Errorf("codec %s listed twice", c.Type)
-		}
-		if c.SchemaVersion != 1 {
-			t.Errorf("codec %s: got schema version %d, want 1", c.Type, c.SchemaVersion)
-		}
-		codecs[c.Type] = c
-	}
 	samples := sampleEvents()
-	if len(samples) != len(codecs) {
-		t.Errorf("got %d samples for %d codecs, want one each", len(samples), len(codecs))
-	}
+	domaintest.CheckCodecs(t, pledge.Codecs(), samples)
 	for _, e := range samples {
-		t.Run(e.EventType(), func(t *testing.T) {
-			if !strings.HasPrefix(e.EventType(), "pledge.") && !strings.HasPrefix(e.EventType(), "fulfilment.") {
-				t.Errorf("got type %q, want a pledge. or fulfilment. name", e.EventType())
-			}
-			if got := e.(domain.Scoped).ScopeUnit(); got != "u1" {
-				t.Errorf("got scope %q, want u1", got)
-			}
-			c, ok := codecs[e.EventType()]
-			if !ok {
-				t.Fatalf("no codec for %s", e.EventType())
-			}
-			data, err := json.Marshal(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(data), `"pledge_id":"p1"`) {
-				t.Errorf("got %s, want a pledge_id", data)
-			}
-			got, err := c.Decode(data, 1)
-			if err != nil {
-				t.Fatalf("decode %s: %v", data, err)
-			}
-			if !reflect.DeepEqual(got, e) {
-				t.Errorf("got %#v, want %#v", got, e)
-			}
-			_, err = c.Decode(data, 2)
-			var use *domain.UnknownSchemaError
-			if !errors.As(err, &use) || use.Version != 2 || use.Known != 1 || use.Type != e.EventType() {
-				t.Errorf("version 2: got %v, want *domain.UnknownSchemaError", err)
-			}
-		})
+		typ := e.EventType()
+		if !strings.HasPrefix(typ, "pledge.") && !strings.HasPrefix(typ, "fulfilment.") {
+			t.Errorf("got type %q, want a pledge. or fulfilment. name", typ)
+		}
+		if got := e.(domain.Scoped).ScopeUnit(); got != "u1" {
+			t.Errorf("%s: got scope %q, want u1", typ, got)
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), `"pledge_id":"p1"`) {
+			t.Errorf("got %s, want a pledge_id", data)
+		}
 	}
 }
 
@@ -701,40 +650,20 @@ func TestDecodeRejectsBadEnum(t *testing.T) {
 }
 
 func TestEnums(t *testing.T) {
-	type enum interface {
-		String() string
-		MarshalText() ([]byte, error)
-	}
-	tests := []struct {
-		name  string
-		parse func(string) (enum, error)
-		all   []string
-	}{
-		{"state", func(s string) (enum, error) { return pledge.ParseState(s) }, []string{"submitted", "returned", "filed", "disclosed", "in_progress", "fulfilled", "lapsed", "evaluated", "withdrawn"}},
-		{"maker", func(s string) (enum, error) { return pledge.ParseMaker(s) }, []string{"unit", "member"}},
-		{"category", func(s string) (enum, error) { return pledge.ParseCategory(s) }, []string{"stage_task", "service_for_masses", "self_improvement", "duty", "serving_masses", "integrity"}},
-		{"grade", func(s string) (enum, error) { return pledge.ParseGrade(s) }, []string{"excellent", "good", "fair", "poor"}},
-		{"evaluator", func(s string) (enum, error) { return pledge.ParseEvaluator(s) }, []string{"members", "public", "organisation"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, s := range tc.all {
-				v, err := tc.parse(s)
-				if err != nil {
-					t.Fatalf("parse %q: %v", s, err)
-				}
-				b, err := v.MarshalText()
-				if err != nil || string(b) != s || v.String() != s {
-					t.Errorf("got %q, %v, %q; want %q", b, err, v.String(), s)
-				}
-			}
-			for _, bad := range []string{"", "Submitted", "bogus"} {
-				if _, err := tc.parse(bad); err == nil {
-					t.Errorf("parse %q: got no error, want one", bad)
-				}
-			}
-		})
-	}
+	bad := []string{"", "Submitted", "bogus"}
+	t.Run("state", func(t *testing.T) {
+		domaintest.CheckEnum(t, pledge.ParseState, []string{"submitted", "returned", "filed", "disclosed", "in_progress", "fulfilled", "lapsed", "evaluated", "withdrawn"}, bad...)
+	})
+	t.Run("maker", func(t *testing.T) { domaintest.CheckEnum(t, pledge.ParseMaker, []string{"unit", "member"}, bad...) })
+	t.Run("category", func(t *testing.T) {
+		domaintest.CheckEnum(t, pledge.ParseCategory, []string{"stage_task", "service_for_masses", "self_improvement", "duty", "serving_masses", "integrity"}, bad...)
+	})
+	t.Run("grade", func(t *testing.T) {
+		domaintest.CheckEnum(t, pledge.ParseGrade, []string{"excellent", "good", "fair", "poor"}, bad...)
+	})
+	t.Run("evaluator", func(t *testing.T) {
+		domaintest.CheckEnum(t, pledge.ParseEvaluator, []string{"members", "public", "organisation"}, bad...)
+	})
 	if _, err := pledge.State(0).MarshalText(); err == nil {
 		t.Error("zero state marshalled, want an error")
 	}

@@ -14,9 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cxzy/ledger/domain"
 )
@@ -417,7 +415,7 @@ func Order(id string, cmd OrderCommand, meta domain.Meta) ([]domain.Event, error
 	if err := domain.CheckID("person", cmd.Person); err != nil {
 		return nil, err
 	}
-	if err := checkText("requirement", cmd.Requirement, true); err != nil {
+	if err := domain.CheckText("requirement", cmd.Requirement, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -481,7 +479,7 @@ func (r *Rectification) FilePlan(cmd FilePlanCommand, meta domain.Meta) ([]domai
 		return nil, domain.Invalid("measures", "must list at most %d measures", MaxMeasures)
 	}
 	for i, m := range cmd.Measures {
-		if err := checkText(fmt.Sprintf("measures[%d]", i), m, true); err != nil {
+		if err := domain.CheckText(fmt.Sprintf("measures[%d]", i), m, MaxText, true); err != nil {
 			return nil, err
 		}
 	}
@@ -504,7 +502,7 @@ func (r *Rectification) ReportProgress(cmd ReportProgressCommand, meta domain.Me
 	if err := r.can("report progress", StateInProgress); err != nil {
 		return nil, err
 	}
-	if err := checkText("note", cmd.Note, true); err != nil {
+	if err := domain.CheckText("note", cmd.Note, MaxText, true); err != nil {
 		return nil, err
 	}
 	if err := domain.ValidateEvidence("evidence", cmd.Evidence); err != nil {
@@ -529,7 +527,7 @@ func (r *Rectification) Submit(cmd SubmitCommand, meta domain.Meta) ([]domain.Ev
 	if err := r.can("submit", StateInProgress); err != nil {
 		return nil, err
 	}
-	if err := checkText("summary", cmd.Summary, true); err != nil {
+	if err := domain.CheckText("summary", cmd.Summary, MaxText, true); err != nil {
 		return nil, err
 	}
 	if err := domain.ValidateEvidence("evidence", cmd.Evidence); err != nil {
@@ -554,7 +552,7 @@ func (r *Rectification) Reject(cmd RejectCommand, meta domain.Meta) ([]domain.Ev
 	if err := r.can("reject", StateSubmitted); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -584,7 +582,7 @@ func (r *Rectification) Accept(cmd AcceptCommand, meta domain.Meta) ([]domain.Ev
 	if meta.Actor.ID == r.person {
 		return nil, fmt.Errorf("%s %s: %w: the responsible person may not accept their own rectification", Entity, r.id, ErrSeparationOfDuty)
 	}
-	if err := checkText("note", cmd.Note, false); err != nil {
+	if err := domain.CheckText("note", cmd.Note, MaxText, false); err != nil {
 		return nil, err
 	}
 	if err := domain.ValidateEvidence("evidence", cmd.Evidence); err != nil {
@@ -617,7 +615,7 @@ func (r *Rectification) Reopen(cmd ReopenCommand, meta domain.Meta) ([]domain.Ev
 	if err := r.can("reopen", StateAccepted); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -657,10 +655,10 @@ func (r *Rectification) RequestExtension(cmd RequestExtensionCommand, meta domai
 		return nil, fmt.Errorf("%s %s: request an extension: %w: the deadline %s was missed at %s",
 			Entity, r.id, ErrDeadlinePassed, r.deadline, missed.Format(time.RFC3339))
 	}
-	if err := checkText("reasons", cmd.Reasons, true); err != nil {
+	if err := domain.CheckText("reasons", cmd.Reasons, MaxText, true); err != nil {
 		return nil, err
 	}
-	if err := checkText("progress", cmd.Progress, true); err != nil {
+	if err := domain.CheckText("progress", cmd.Progress, MaxText, true); err != nil {
 		return nil, err
 	}
 	if !cmd.Proposed.IsZero() && !cmd.Proposed.After(r.deadline) {
@@ -710,7 +708,7 @@ func (r *Rectification) GrantExtension(cmd GrantExtensionCommand, meta domain.Me
 	case cmd.NewDeadline.Before(on):
 		return nil, domain.Invalid("new_deadline", "must not be before the grant date %s", on)
 	}
-	if err := checkText("note", cmd.Note, false); err != nil {
+	if err := domain.CheckText("note", cmd.Note, MaxText, false); err != nil {
 		return nil, err
 	}
 	return []domain.Event{ExtensionGranted{
@@ -730,7 +728,7 @@ func (r *Rectification) DenyExtension(cmd DenyExtensionCommand, meta domain.Meta
 	if _, err := r.decidable("deny an extension"); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", cmd.Reason, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -756,7 +754,7 @@ func (r *Rectification) Cancel(cmd CancelCommand, meta domain.Meta) ([]domain.Ev
 	if meta.Actor.ID == "" {
 		return nil, fmt.Errorf("%s %s: cancel: %w", Entity, r.id, ErrNoActor)
 	}
-	if err := checkText("reason", cmd.Reason, true); err != nil {
+	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
 		return nil, err
 	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
@@ -828,19 +826,6 @@ func checkSource(s Source) error {
 		if s.Item != 0 {
 			return domain.Invalid("source.item", "must be empty for a %s", s.Kind)
 		}
-	}
-	return nil
-}
-
-func checkText(field, s string, required bool) error {
-	if required && strings.TrimSpace(s) == "" {
-		return domain.Invalid(field, "is required")
-	}
-	if !utf8.ValidString(s) {
-		return domain.Invalid(field, "must be valid UTF-8")
-	}
-	if utf8.RuneCountInString(s) > MaxText {
-		return domain.Invalid(field, "must be at most %d characters", MaxText)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/domaintest"
 	"github.com/cxzy/ledger/domain/rectification"
 )
 
@@ -236,24 +237,10 @@ func TestTransitions(t *testing.T) {
 			before := r.Deadline()
 			evs, err := commands[tc.cmd](r, now)
 			if tc.event == "" {
-				var te *domain.TransitionError
-				if !errors.As(err, &te) {
-					t.Fatalf("%s from %s: got err %v, want *domain.TransitionError", tc.cmd, tc.from, err)
-				}
-				if te.From != tc.from.state.String() || te.Entity != rectification.Entity || te.ID != "x1" {
-					t.Errorf("got %+v, want from %s entity rectification id x1", te, tc.from.state)
-				}
-				if len(evs) != 0 {
-					t.Errorf("got %d events with the error, want none", len(evs))
-				}
+				domaintest.Check(t, evs, err, domaintest.RefusedIn(rectification.Entity, "x1", tc.from.state.String()))
 				return
 			}
-			if err != nil {
-				t.Fatalf("%s from %s: got err %v, want none", tc.cmd, tc.from, err)
-			}
-			if len(evs) != 1 || evs[0].EventType() != tc.event {
-				t.Fatalf("got events %v, want one %s", evs, tc.event)
-			}
+			domaintest.Check(t, evs, err, domaintest.Emits(tc.event))
 			if got := evs[0].(domain.Scoped).ScopeUnit(); got != "branch-7" {
 				t.Errorf("got scope unit %q, want branch-7", got)
 			}
@@ -426,14 +413,7 @@ func TestValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.run()
-			var ve *domain.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("got err %v, want *domain.ValidationError on %s", err, tc.field)
-			}
-			if ve.Field != tc.field {
-				t.Errorf("got field %q (%v), want %q", ve.Field, err, tc.field)
-			}
+			domaintest.Check(t, nil, tc.run(), domaintest.Invalid(tc.field))
 		})
 	}
 }
@@ -876,52 +856,27 @@ func sampleEvents() []domain.Event {
 }
 
 func TestCodecsRoundTrip(t *testing.T) {
+	samples := sampleEvents()
+	domaintest.CheckCodecs(t, rectification.Codecs(), samples)
 	codecs := map[string]domain.Codec{}
 	for _, c := range rectification.Codecs() {
-		if _, dup := codecs[c.Type]; dup {
-			t.Errorf("codec %s listed twice", c.Type)
-		}
-		if c.SchemaVersion != 1 {
-			t.Errorf("codec %s: got schema version %d, want 1", c.Type, c.SchemaVersion)
-		}
 		codecs[c.Type] = c
 	}
-	samples := sampleEvents()
-	if len(samples) != len(codecs) {
-		t.Errorf("got %d samples for %d codecs, want one each", len(samples), len(codecs))
-	}
 	for _, e := range samples {
-		t.Run(e.EventType(), func(t *testing.T) {
-			if !strings.HasPrefix(e.EventType(), "rectification.") {
-				t.Errorf("got type %q, want a rectification. name", e.EventType())
-			}
-			if got := e.(domain.Scoped).ScopeUnit(); got != "u1" {
-				t.Errorf("got scope %q, want u1", got)
-			}
-			c, ok := codecs[e.EventType()]
-			if !ok {
-				t.Fatalf("no codec for %s", e.EventType())
-			}
-			data, err := json.Marshal(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(data), `"rectification_id":"x1"`) {
-				t.Errorf("got %s, want a rectification_id", data)
-			}
-			got, err := c.Decode(data, 1)
-			if err != nil {
-				t.Fatalf("decode %s: %v", data, err)
-			}
-			if !reflect.DeepEqual(got, e) {
-				t.Errorf("got %#v, want %#v", got, e)
-			}
-			_, err = c.Decode(data, 2)
-			var use *domain.UnknownSchemaError
-			if !errors.As(err, &use) || use.Version != 2 || use.Known != 1 || use.Type != e.EventType() {
-				t.Errorf("version 2: got %v, want *domain.UnknownSchemaError", err)
-			}
-		})
+		typ := e.EventType()
+		if !strings.HasPrefix(typ, "rectification.") {
+			t.Errorf("got type %q, want a rectification. name", typ)
+		}
+		if got := e.(domain.Scoped).ScopeUnit(); got != "u1" {
+			t.Errorf("%s: got scope %q, want u1", typ, got)
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), `"rectification_id":"x1"`) {
+			t.Errorf("got %s, want a rectification_id", data)
+		}
 	}
 	// Optional dates are left out when unset and come back unset.
 	data, err := json.Marshal(rectification.Reopened{RectificationID: "x1", Unit: "u1", Reason: "r"})
@@ -938,39 +893,19 @@ func TestCodecsRoundTrip(t *testing.T) {
 }
 
 func TestEnums(t *testing.T) {
-	type enum interface {
-		String() string
-		MarshalText() ([]byte, error)
-	}
-	tests := []struct {
-		name  string
-		parse func(string) (enum, error)
-		all   []string
-	}{
-		{"state", func(s string) (enum, error) { return rectification.ParseState(s) }, []string{"open", "in_progress", "submitted", "accepted", "cancelled"}},
-		{"source", func(s string) (enum, error) { return rectification.ParseSourceKind(s) }, []string{"review", "inspection", "evaluation", "ranking"}},
-		{"outcome", func(s string) (enum, error) { return rectification.ParseOutcome(s) }, []string{"pending", "granted", "denied", "overtaken"}},
-		{"colour", func(s string) (enum, error) { return rectification.ParseColour(s) }, []string{"none", "green", "yellow", "red", "on_time", "late"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, s := range tc.all {
-				v, err := tc.parse(s)
-				if err != nil {
-					t.Fatalf("parse %q: %v", s, err)
-				}
-				b, err := v.MarshalText()
-				if err != nil || string(b) != s || v.String() != s {
-					t.Errorf("got %q, %v, %q; want %q", b, err, v.String(), s)
-				}
-			}
-			for _, bad := range []string{"", "Open", "bogus"} {
-				if _, err := tc.parse(bad); err == nil {
-					t.Errorf("parse %q: got no error, want one", bad)
-				}
-			}
-		})
-	}
+	bad := []string{"", "Open", "bogus"}
+	t.Run("state", func(t *testing.T) {
+		domaintest.CheckEnum(t, rectification.ParseState, []string{"open", "in_progress", "submitted", "accepted", "cancelled"}, bad...)
+	})
+	t.Run("source", func(t *testing.T) {
+		domaintest.CheckEnum(t, rectification.ParseSourceKind, []string{"review", "inspection", "evaluation", "ranking"}, bad...)
+	})
+	t.Run("outcome", func(t *testing.T) {
+		domaintest.CheckEnum(t, rectification.ParseOutcome, []string{"pending", "granted", "denied", "overtaken"}, bad...)
+	})
+	t.Run("colour", func(t *testing.T) {
+		domaintest.CheckEnum(t, rectification.ParseColour, []string{"none", "green", "yellow", "red", "on_time", "late"}, bad...)
+	})
 	if _, err := rectification.Colour(0).MarshalText(); err == nil {
 		t.Error("zero colour marshalled, want an error")
 	}

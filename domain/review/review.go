@@ -226,8 +226,8 @@ func New(id string, cmd Record, meta domain.Meta) ([]domain.Event, error) {
 	q := cmd.Quarter
 	if q.IsZero() {
 		q = domain.QuarterOf(at.In(meta.Location()))
-	} else if q.Q < 1 || q.Q > 4 || q.Year < 2000 || q.Year > 2999 {
-		return nil, domain.Invalid("quarter", "must be a quarter such as 2011Q3")
+	} else if err := domain.CheckQuarter("quarter", q); err != nil {
+		return nil, err
 	}
 	return []domain.Event{Recorded{
 		ReviewID: id, Form: cmd.Form, Subject: cmd.Subject, UnitID: cmd.UnitID, MemberID: cmd.MemberID,

@@ -6,8 +6,14 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/domaintest"
 	"github.com/cxzy/ledger/domain/review"
 )
+
+// now is the ledger clock of every test decision.
+var now = time.Date(2011, 9, 15, 2, 0, 0, 0, time.UTC)
+
+var meta = domain.Meta{Actor: domain.Actor{ID: "office-1", Unit: "u-district"}, Now: now}
 
 func rebuild(events ...domain.Event) *review.Review {
 	r := &review.Review{}
@@ -29,7 +35,7 @@ func validRecord() review.Record {
 }
 
 func TestTransitions(t *testing.T) {
-	recorded := mustEvents(t)(review.New("r1", validRecord(), meta))
+	recorded := domaintest.MustEvents(t)(review.New("r1", validRecord(), meta))
 	retracted := append(append([]domain.Event{}, recorded...), review.Retracted{ReviewID: "r1", UnitID: "v1", Reason: "记错单位", OccurredAt: now})
 	with := func(f func(*review.Record)) review.Record {
 		c := validRecord()
@@ -43,60 +49,60 @@ func TestTransitions(t *testing.T) {
 		name    string
 		history []domain.Event
 		decide  func(r *review.Review) ([]domain.Event, error)
-		want    outcome
+		want    domaintest.Outcome
 	}{
-		{"record on a unit", nil, newReview(validRecord()), emits("review.recorded")},
-		{"record on a member", nil, newReview(with(func(c *review.Record) { c.Subject, c.MemberID = review.SubjectMember, "m1" })), emits("review.recorded")},
-		{"record only measures", nil, newReview(with(func(c *review.Record) { c.Content = review.Content{Measures: []string{"加强学习"}} })), emits("review.recorded")},
-		{"record without form", nil, newReview(with(func(c *review.Record) { c.Form = 0 })), invalid("form")},
-		{"record without subject", nil, newReview(with(func(c *review.Record) { c.Subject = 0 })), invalid("subject")},
-		{"record on a member without member", nil, newReview(with(func(c *review.Record) { c.Subject = review.SubjectMember })), invalid("member_id")},
-		{"record on a unit naming a member", nil, newReview(with(func(c *review.Record) { c.MemberID = "m1" })), invalid("member_id")},
-		{"record without unit", nil, newReview(with(func(c *review.Record) { c.UnitID = "" })), invalid("unit_id")},
-		{"record without reviewer", nil, newReview(with(func(c *review.Record) { c.Reviewer = "  " })), invalid("reviewer")},
-		{"record saying nothing", nil, newReview(with(func(c *review.Record) { c.Content = review.Content{} })), invalid("shortcomings")},
-		{"record an empty shortcoming", nil, newReview(with(func(c *review.Record) { c.Shortcomings[1].Text = "　" })), invalid("shortcomings[1].text")},
-		{"record an empty measure", nil, newReview(with(func(c *review.Record) { c.Measures = []string{"", "x"} })), invalid("measures[0]")},
-		{"record a remark too long", nil, newReview(with(func(c *review.Record) { c.Remark = strings.Repeat("评", 2001) })), invalid("remark")},
-		{"record too many measures", nil, newReview(with(func(c *review.Record) { c.Measures = make([]string, 101) })), invalid("measures")},
-		{"record a bad quarter", nil, newReview(with(func(c *review.Record) { c.Quarter = domain.Quarter{Year: 2011, Q: 5} })), invalid("quarter")},
-		{"record in the future", nil, newReview(with(func(c *review.Record) { c.OccurredAt = now.Add(24 * time.Hour) })), invalid("occurred_at")},
-		{"record with a bad id", nil, func(*review.Review) ([]domain.Event, error) { return review.New("", validRecord(), meta) }, invalid("review_id")},
+		{"record on a unit", nil, newReview(validRecord()), domaintest.Emits("review.recorded")},
+		{"record on a member", nil, newReview(with(func(c *review.Record) { c.Subject, c.MemberID = review.SubjectMember, "m1" })), domaintest.Emits("review.recorded")},
+		{"record only measures", nil, newReview(with(func(c *review.Record) { c.Content = review.Content{Measures: []string{"加强学习"}} })), domaintest.Emits("review.recorded")},
+		{"record without form", nil, newReview(with(func(c *review.Record) { c.Form = 0 })), domaintest.Invalid("form")},
+		{"record without subject", nil, newReview(with(func(c *review.Record) { c.Subject = 0 })), domaintest.Invalid("subject")},
+		{"record on a member without member", nil, newReview(with(func(c *review.Record) { c.Subject = review.SubjectMember })), domaintest.Invalid("member_id")},
+		{"record on a unit naming a member", nil, newReview(with(func(c *review.Record) { c.MemberID = "m1" })), domaintest.Invalid("member_id")},
+		{"record without unit", nil, newReview(with(func(c *review.Record) { c.UnitID = "" })), domaintest.Invalid("unit_id")},
+		{"record without reviewer", nil, newReview(with(func(c *review.Record) { c.Reviewer = "  " })), domaintest.Invalid("reviewer")},
+		{"record saying nothing", nil, newReview(with(func(c *review.Record) { c.Content = review.Content{} })), domaintest.Invalid("shortcomings")},
+		{"record an empty shortcoming", nil, newReview(with(func(c *review.Record) { c.Shortcomings[1].Text = "　" })), domaintest.Invalid("shortcomings[1].text")},
+		{"record an empty measure", nil, newReview(with(func(c *review.Record) { c.Measures = []string{"", "x"} })), domaintest.Invalid("measures[0]")},
+		{"record a remark too long", nil, newReview(with(func(c *review.Record) { c.Remark = strings.Repeat("评", 2001) })), domaintest.Invalid("remark")},
+		{"record too many measures", nil, newReview(with(func(c *review.Record) { c.Measures = make([]string, 101) })), domaintest.Invalid("measures")},
+		{"record a bad quarter", nil, newReview(with(func(c *review.Record) { c.Quarter = domain.Quarter{Year: 2011, Q: 5} })), domaintest.Invalid("quarter")},
+		{"record in the future", nil, newReview(with(func(c *review.Record) { c.OccurredAt = now.Add(24 * time.Hour) })), domaintest.Invalid("occurred_at")},
+		{"record with a bad id", nil, func(*review.Review) ([]domain.Event, error) { return review.New("", validRecord(), meta) }, domaintest.Invalid("review_id")},
 		{"correct", recorded, func(r *review.Review) ([]domain.Event, error) {
 			return r.Correct(review.Correct{Content: review.Content{Shortcomings: []review.Shortcoming{{Text: "台账不完整"}}}, Reason: "误记"}, meta)
-		}, emits("review.corrected")},
+		}, domaintest.Emits("review.corrected")},
 		{"correct without reason", recorded, func(r *review.Review) ([]domain.Event, error) {
 			return r.Correct(review.Correct{Content: review.Content{Measures: []string{"x"}}}, meta)
-		}, invalid("reason")},
+		}, domaintest.Invalid("reason")},
 		{"correct changing nothing", recorded, func(r *review.Review) ([]domain.Event, error) {
 			return r.Correct(review.Correct{Content: validRecord().Content, Reason: "再记一次"}, meta)
-		}, invalid("shortcomings")},
+		}, domaintest.Invalid("shortcomings")},
 		{"correct to nothing", recorded, func(r *review.Review) ([]domain.Event, error) {
 			return r.Correct(review.Correct{Reason: "清空"}, meta)
-		}, invalid("shortcomings")},
+		}, domaintest.Invalid("shortcomings")},
 		{"correct a retracted remark", retracted, func(r *review.Review) ([]domain.Event, error) {
 			return r.Correct(review.Correct{Content: review.Content{Measures: []string{"x"}}, Reason: "r"}, meta)
-		}, refused()},
+		}, domaintest.Refused()},
 		{"correct an unknown remark", nil, func(r *review.Review) ([]domain.Event, error) {
 			return r.Correct(review.Correct{Content: review.Content{Measures: []string{"x"}}, Reason: "r"}, meta)
-		}, fails(domain.ErrNotFound)},
+		}, domaintest.Fails(domain.ErrNotFound)},
 		{"retract", recorded, func(r *review.Review) ([]domain.Event, error) {
 			return r.Retract(review.Retract{Reason: "记错单位"}, meta)
-		}, emits("review.retracted")},
+		}, domaintest.Emits("review.retracted")},
 		{"retract without reason", recorded, func(r *review.Review) ([]domain.Event, error) {
 			return r.Retract(review.Retract{Reason: " "}, meta)
-		}, invalid("reason")},
+		}, domaintest.Invalid("reason")},
 		{"retract twice", retracted, func(r *review.Review) ([]domain.Event, error) {
 			return r.Retract(review.Retract{Reason: "again"}, meta)
-		}, refused()},
+		}, domaintest.Refused()},
 		{"retract an unknown remark", nil, func(r *review.Review) ([]domain.Event, error) {
 			return r.Retract(review.Retract{Reason: "x"}, meta)
-		}, fails(domain.ErrNotFound)},
+		}, domaintest.Fails(domain.ErrNotFound)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.decide(rebuild(tt.history...))
-			check(t, got, err, tt.want)
+			domaintest.Check(t, got, err, tt.want)
 		})
 	}
 }
@@ -107,7 +113,7 @@ func TestRecordTrimsCountsAndDefaultsQuarter(t *testing.T) {
 	cmd.OccurredAt = time.Date(2011, 9, 30, 17, 0, 0, 0, time.UTC) // 2011-10-01 01:00 in Shanghai
 	later := meta
 	later.Now = time.Date(2011, 10, 8, 0, 0, 0, 0, time.UTC)
-	e := mustEvents(t)(review.New("r1", cmd, later))[0].(review.Recorded)
+	e := domaintest.MustEvents(t)(review.New("r1", cmd, later))[0].(review.Recorded)
 	if e.Reviewer != "李书记" {
 		t.Errorf("got reviewer %q, want it trimmed", e.Reviewer)
 	}
@@ -121,13 +127,13 @@ func TestRecordTrimsCountsAndDefaultsQuarter(t *testing.T) {
 }
 
 func TestCorrectionPointsAtEventInForce(t *testing.T) {
-	r := rebuild(mustEvents(t)(review.New("r1", validRecord(), meta))...)
-	first := mustEvents(t)(r.Correct(review.Correct{Content: review.Content{Measures: []string{"一"}}, Reason: "误记"}, meta))[0].(review.Corrected)
+	r := rebuild(domaintest.MustEvents(t)(review.New("r1", validRecord(), meta))...)
+	first := domaintest.MustEvents(t)(r.Correct(review.Correct{Content: review.Content{Measures: []string{"一"}}, Reason: "误记"}, meta))[0].(review.Corrected)
 	if first.Corrects != 1 {
 		t.Errorf("first correction: got corrects_version %d, want 1", first.Corrects)
 	}
 	r.Apply(first)
-	second := mustEvents(t)(r.Correct(review.Correct{Content: review.Content{Measures: []string{"二"}}, Reason: "又误记"}, meta))[0].(review.Corrected)
+	second := domaintest.MustEvents(t)(r.Correct(review.Correct{Content: review.Content{Measures: []string{"二"}}, Reason: "又误记"}, meta))[0].(review.Corrected)
 	if second.Corrects != 2 {
 		t.Errorf("second correction: got corrects_version %d, want 2", second.Corrects)
 	}
@@ -168,7 +174,7 @@ func TestParseEnums(t *testing.T) {
 
 func TestApplyIgnoresWhatItDoesNotKnow(t *testing.T) {
 	r := &review.Review{}
-	r.Apply(foreign{})
+	r.Apply(domaintest.Foreign{})
 	r.Apply(nil)
 	r.Apply(&review.Retracted{ReviewID: "x"})
 	if r.Exists() || r.Version != 3 {
@@ -182,7 +188,7 @@ func TestApplyIgnoresWhatItDoesNotKnow(t *testing.T) {
 func TestCodecs(t *testing.T) {
 	at := time.Date(2011, 9, 1, 8, 0, 0, 0, time.UTC)
 	content := validRecord().Content
-	checkCodecs(t, review.Codecs(), []domain.Event{
+	domaintest.CheckCodecs(t, review.Codecs(), []domain.Event{
 		review.Recorded{ReviewID: "r1", Form: review.FormTalk, Subject: review.SubjectMember, UnitID: "v1", MemberID: "m1",
 			Reviewer: "李书记", Quarter: domain.Quarter{Year: 2011, Q: 3}, Content: content, OccurredAt: at},
 		review.Corrected{ReviewID: "r1", UnitID: "v1", Content: review.Content{Measures: []string{"一"}}, Reason: "误记", Corrects: 1, OccurredAt: at},
