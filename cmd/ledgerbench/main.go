@@ -1,0 +1,17 @@
+// Command ledgerbench measures the embedded event log against the store a
+// user would otherwise pick (PostgreSQL), with the same workload for both.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
