@@ -150,9 +150,14 @@ const (
 // Append writes events to one stream atomically: all of them or none. The
 // events' Version fields, if set, must be the versions the append gives
 // them (the write path sets them to chain hashes); Position is assigned by
-// the store. If the first event's CommandID was appended before to the same
-// stream, Append appends nothing and returns the first result with
-// Duplicate set.
+// the store. An append is recognised as a retry of an earlier one when its
+// first event's ID already stands where it expects to write (the version
+// after the expected one; for Any and StreamExists, among the stream's
+// recent events): it then appends nothing and returns the first result
+// with Duplicate set. This is KurrentDB's idempotency by event ID; since
+// event IDs derive from command IDs (EventID), a retried command's append
+// is recognised. The write path also finds a command already in a stream's
+// history before it decides again.
 //
 // ReadStream returns up to limit events from version from (inclusive) in
 // the given direction; from 0 means the first event forwards or the last

@@ -12,7 +12,6 @@
 //	'g' position                  → link of the global hash chain
 //	'i' stream 0x00 version       → position
 //	'h' stream                    → last version (8 bytes) and hash (32)
-//	'c' stream 0x00 command id    → the first append's result as JSON
 //	'm' "last" | "chain" | "format" → last position, last global link, layout
 package embedded
 
@@ -23,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -81,6 +81,8 @@ type Store struct {
 	closing  chan struct{}
 	stopped  chan struct{}
 	once     sync.Once
+
+	state writerState // the writer goroutine's own
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after every commit
@@ -291,17 +293,51 @@ func (s *Store) writer() {
 	}
 }
 
+// writerState is what the writer goroutine alone knows between batches:
+// the log's end and a cache of stream heads. The writer is the only one
+// that changes heads, so a cached head is never stale; the cache only
+// saves reading heads back from the store. It is cleared, not evicted
+// entry by entry, when it grows past maxCachedHeads.
+type writerState struct {
+	loaded bool
+	last   uint64
+	link   eventlog.Hash
+	heads  map[string]eventlog.StreamHead
+}
+
+const maxCachedHeads = 1 << 20
+
+func (st *writerState) load(db *pebble.DB) error {
+	if st.loaded {
+		return nil
+	}
+	if v, ok, err := get(db, keyLast); err != nil {
+		return err
+	} else if ok && len(v) == 8 {
+		st.last = binary.BigEndian.Uint64(v)
+	}
+	v, _, err := get(db, keyChain)
+	if err != nil {
+		return err
+	}
+	copy(st.link[:], v)
+	st.heads = map[string]eventlog.StreamHead{}
+	st.loaded = true
+	return nil
+}
+
 // commit writes one batch. A request that fails its own checks (a
 // conflict) fails alone; a storage error fails the whole batch, and then
-// nothing of it was written.
+// nothing of it was written and the writer's state stays as it was.
 func (s *Store) commit(batch []*appendRequest) {
 	responses := make([]appendResponse, len(batch))
-	b := s.db.NewIndexedBatch() // reads see this batch's own writes
+	b := s.db.NewBatch()
+	w := &batchWriter{db: s.db, b: b, state: &s.state, heads: map[string]eventlog.StreamHead{}, added: map[string]eventlog.Event{}}
 	err := func() error {
-		w, err := newBatchWriter(b)
-		if err != nil {
+		if err := s.state.load(s.db); err != nil {
 			return err
 		}
+		w.last, w.link = s.state.last, s.state.link
 		for i, req := range batch {
 			res, err := w.append(req.stream, req.expected, req.events, req.encoded)
 			if err != nil && !isRequestError(err) {
@@ -320,6 +356,12 @@ func (s *Store) commit(batch []*appendRequest) {
 		for i := range responses {
 			responses[i] = appendResponse{err: err}
 		}
+	} else {
+		s.state.last, s.state.link = w.last, w.link
+		if len(s.state.heads)+len(w.heads) > maxCachedHeads {
+			clear(s.state.heads)
+		}
+		maps.Copy(s.state.heads, w.heads)
 	}
 	for i, req := range batch {
 		req.done <- responses[i]
@@ -343,26 +385,17 @@ func isRequestError(err error) bool {
 	return errors.As(err, &re)
 }
 
-// batchWriter appends inside one batch.
+// batchWriter appends inside one batch. What the batch changes is kept in
+// its own maps until the commit succeeds: reads look there first, then in
+// the writer's cache, then in the store.
 type batchWriter struct {
-	b    *pebble.Batch
-	last uint64
-	link eventlog.Hash
-}
-
-func newBatchWriter(b *pebble.Batch) (*batchWriter, error) {
-	w := &batchWriter{b: b}
-	if v, ok, err := get(b, keyLast); err != nil {
-		return nil, err
-	} else if ok && len(v) == 8 {
-		w.last = binary.BigEndian.Uint64(v)
-	}
-	v, _, err := get(b, keyChain)
-	if err != nil {
-		return nil, err
-	}
-	copy(w.link[:], v)
-	return w, nil
+	db    *pebble.DB
+	b     *pebble.Batch
+	state *writerState
+	last  uint64
+	link  eventlog.Hash
+	heads map[string]eventlog.StreamHead // stream heads this batch moved
+	added map[string]eventlog.Event      // events this batch added, by index key
 }
 
 func (w *batchWriter) finish() error {
@@ -372,26 +405,86 @@ func (w *batchWriter) finish() error {
 	return w.b.Set(keyChain, w.link[:], nil)
 }
 
-func (w *batchWriter) append(stream string, expected eventlog.Expected, events []eventlog.Event, encoded [][]byte) (eventlog.AppendResult, error) {
-	if cmd := events[0].CommandID; cmd != "" {
-		prior, ok, err := get(w.b, commandKey(stream, cmd))
-		if err != nil {
-			return eventlog.AppendResult{}, err
-		}
-		if ok {
-			var res eventlog.AppendResult
-			if err := json.Unmarshal(prior, &res); err != nil {
-				return res, fmt.Errorf("command %s: %w", cmd, err)
-			}
-			res.Duplicate = true
-			return res, nil
-		}
+func (w *batchWriter) head(stream string) (eventlog.StreamHead, error) {
+	if h, ok := w.heads[stream]; ok {
+		return h, nil
 	}
-	raw, _, err := get(w.b, headKey(stream))
+	if h, ok := w.state.heads[stream]; ok {
+		return h, nil
+	}
+	raw, _, err := get(w.db, headKey(stream))
+	return readHead(raw), err
+}
+
+// retrySearch is how far back an append that expects no particular version
+// looks for an earlier attempt of itself.
+const retrySearch = 256
+
+// retried finds an earlier attempt of the same append (a retry after a lost
+// answer): the first event's id already stands where this append expects
+// to write, or, for an append that expects no particular version, among
+// the stream's last retrySearch events. This is KurrentDB's idempotency by
+// event id; event ids derive from command ids, so a retried command is
+// recognised.
+func (w *batchWriter) retried(stream string, expected eventlog.Expected, head uint64, events []eventlog.Event) (eventlog.AppendResult, bool, error) {
+	var from, to uint64 // versions to look at, newest first
+	switch expected.Kind {
+	case eventlog.ExpectExact:
+		from, to = expected.Version+1, expected.Version+1
+	case eventlog.ExpectNoStream:
+		from, to = 1, 1
+	default:
+		from, to = head, head-min(head, retrySearch)+1
+	}
+	for v := from; v >= to && v >= 1 && v <= head; v-- {
+		e, err := w.eventAt(stream, v)
+		if err != nil {
+			return eventlog.AppendResult{}, false, err
+		}
+		if e.ID != events[0].ID {
+			continue
+		}
+		last := min(v+uint64(len(events))-1, head)
+		end, err := w.eventAt(stream, last)
+		if err != nil {
+			return eventlog.AppendResult{}, false, err
+		}
+		return eventlog.AppendResult{Stream: stream, FirstVersion: v, LastVersion: last, Position: end.Position, Duplicate: true}, true, nil
+	}
+	return eventlog.AppendResult{}, false, nil
+}
+
+// eventAt reads a stream's event by version, from this batch or the store.
+func (w *batchWriter) eventAt(stream string, version uint64) (eventlog.Event, error) {
+	key := indexKey(stream, version)
+	if e, ok := w.added[string(key)]; ok {
+		return e, nil
+	}
+	pos, ok, err := get(w.db, key)
+	if err != nil {
+		return eventlog.Event{}, err
+	}
+	if !ok || len(pos) != 8 {
+		return eventlog.Event{}, fmt.Errorf("stream %s version %d: missing from the index", stream, version)
+	}
+	data, ok, err := get(w.db, eventKey(binary.BigEndian.Uint64(pos)))
+	if err != nil {
+		return eventlog.Event{}, err
+	}
+	if !ok {
+		return eventlog.Event{}, fmt.Errorf("stream %s version %d: indexed but missing", stream, version)
+	}
+	return decode(binary.BigEndian.Uint64(pos), data)
+}
+
+func (w *batchWriter) append(stream string, expected eventlog.Expected, events []eventlog.Event, encoded [][]byte) (eventlog.AppendResult, error) {
+	head, err := w.head(stream)
 	if err != nil {
 		return eventlog.AppendResult{}, err
 	}
-	head := readHead(raw)
+	if prior, ok, err := w.retried(stream, expected, head.Version, events); err != nil || ok {
+		return prior, err
+	}
 	if !expected.Check(head.Version) {
 		return eventlog.AppendResult{}, &requestError{&eventlog.ConflictError{Stream: stream, Expected: expected, Actual: head.Version}}
 	}
@@ -435,18 +528,14 @@ func (w *batchWriter) append(stream string, expected eventlog.Expected, events [
 			return eventlog.AppendResult{}, err
 		}
 		head = eventlog.StreamHead{Version: e.Version, Hash: e.Hash}
+		w.added[string(indexKey(stream, e.Version))] = e
 		res.LastVersion = e.Version
 		res.Position = e.Position
 	}
 	if err := w.b.Set(headKey(stream), writeHead(head), nil); err != nil {
 		return eventlog.AppendResult{}, err
 	}
-	if cmd := events[0].CommandID; cmd != "" {
-		data, _ := json.Marshal(res)
-		if err := w.b.Set(commandKey(stream, cmd), data, nil); err != nil {
-			return eventlog.AppendResult{}, err
-		}
-	}
+	w.heads[stream] = head
 	return res, nil
 }
 
@@ -667,14 +756,6 @@ func indexKey(stream string, version uint64) []byte {
 	k = append(k, stream...)
 	k = append(k, 0)
 	return binary.BigEndian.AppendUint64(k, version)
-}
-
-func commandKey(stream, command string) []byte {
-	k := make([]byte, 0, len(stream)+len(command)+2)
-	k = append(k, prefixCommand)
-	k = append(k, stream...)
-	k = append(k, 0)
-	return append(k, command...)
 }
 
 func readHead(b []byte) eventlog.StreamHead {
