@@ -123,12 +123,8 @@ func Execute[A domain.Aggregate](ctx context.Context, h *Handler, stream string,
 	for attempt := 0; ; attempt++ {
 		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event) ([]domain.Event, error) {
 			agg := newAgg()
-			for i := range history {
-				e, err := h.registry.Decode(history[i].Type, history[i].SchemaVersion, history[i].Payload)
-				if err != nil {
-					return nil, fmt.Errorf("load %s version %d: %w", stream, history[i].Version, err)
-				}
-				agg.Apply(e)
+			if err := h.apply(agg, history); err != nil {
+				return nil, err
 			}
 			return decide(agg, domain.Meta{Actor: cmd.Actor, Now: h.now(), Loc: h.loc})
 		})
@@ -138,6 +134,29 @@ func Execute[A domain.Aggregate](ctx context.Context, h *Handler, stream string,
 		}
 		return res, err
 	}
+}
+
+// Load rebuilds an aggregate from its stream, for a decision that needs to
+// look at another entity than the one it changes (a unit's parent). A
+// stream with no events leaves agg as it was.
+func Load[A domain.Aggregate](ctx context.Context, h *Handler, stream string, agg A) (A, error) {
+	history, err := readStream(ctx, h.log, stream)
+	if err != nil {
+		return agg, err
+	}
+	return agg, h.apply(agg, history)
+}
+
+// apply feeds history to agg, decoding each event with the registry.
+func (h *Handler) apply(agg domain.Aggregate, history []eventlog.Event) error {
+	for i := range history {
+		e, err := h.registry.Decode(history[i].Type, history[i].SchemaVersion, history[i].Payload)
+		if err != nil {
+			return fmt.Errorf("load %s version %d: %w", history[i].Stream, history[i].Version, err)
+		}
+		agg.Apply(e)
+	}
+	return nil
 }
 
 func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide func([]eventlog.Event) ([]domain.Event, error)) (Result, error) {

@@ -207,7 +207,6 @@ type seeder struct {
 	dups     atomic.Int64
 	byFamily map[string]*atomic.Int64
 	fig      tally
-	mu       sync.Mutex
 }
 
 func (s *seeder) run(ctx context.Context, ph phase) error {
@@ -309,36 +308,17 @@ func rngFor(seed int64, key string) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
 }
 
+// create runs the decision that starts a stream.
+func create(stream string, decide func(domain.Meta) ([]domain.Event, error)) func(context.Context, *command.Handler, command.Command) (command.Result, error) {
+	return func(ctx context.Context, h *command.Handler, cmd command.Command) (command.Result, error) {
+		return command.Create(ctx, h, stream, cmd, decide)
+	}
+}
+
 // exec runs a decision on a loaded aggregate.
 func exec[A domain.Aggregate](stream string, newAgg func() A, decide command.Decide[A]) func(context.Context, *command.Handler, command.Command) (command.Result, error) {
 	return func(ctx context.Context, h *command.Handler, cmd command.Command) (command.Result, error) {
 		return command.Execute(ctx, h, stream, cmd, newAgg, decide)
-	}
-}
-
-// load rebuilds an aggregate from its stream (the write path's check of a
-// referenced entity, as a unit's parent).
-func load[A domain.Aggregate](ctx context.Context, log eventlog.Store, reg *domain.Registry, stream string, agg A) (A, error) {
-	from := uint64(1)
-	for {
-		page, err := log.ReadStream(ctx, stream, from, eventlog.Forwards, 1000)
-		if errors.Is(err, eventlog.ErrStreamNotFound) {
-			return agg, nil
-		}
-		if err != nil {
-			return agg, err
-		}
-		for i := range page {
-			e, err := reg.Decode(page[i].Type, page[i].SchemaVersion, page[i].Payload)
-			if err != nil {
-				return agg, err
-			}
-			agg.Apply(e)
-		}
-		if len(page) < 1000 {
-			return agg, nil
-		}
-		from = page[len(page)-1].Version + 1
 	}
 }
 

@@ -351,7 +351,7 @@ func (d *district) areaScript(a int) script {
 	leader := personName(r)
 	s := script{key: key}
 	st := at(d.work(d.origin, r), r, "register", office)
-	st.run = exec(org.AreaStream(id), func() *org.Area { return &org.Area{} }, func(_ *org.Area, m domain.Meta) ([]domain.Event, error) {
+	st.run = create(org.AreaStream(id), func(m domain.Meta) ([]domain.Event, error) {
 		return org.NewArea(id, org.RegisterArea{Name: areaNames[a], Leader: leader, OccurredAt: st.at}, m)
 	})
 	s.steps = append(s.steps, st)
@@ -383,7 +383,7 @@ func (d *district) groupScript(g int) script {
 	stream := inspection.GroupStream(key)
 	newG := func() *inspection.Group { return &inspection.Group{} }
 	form := at(d.work(d.origin.AddDays(5), r), r, "form", office)
-	form.run = exec(stream, newG, func(_ *inspection.Group, m domain.Meta) ([]domain.Event, error) {
+	form.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return inspection.NewGroup(key, inspection.FormGroup{
 			Name:    fmt.Sprintf("第%s指导检查组", []string{"一", "二", "三", "四"}[g]),
 			Members: []string{inspector(g, 1).ID, inspector(g, 2).ID, inspector(g, 3).ID}, OccurredAt: form.at,
@@ -425,13 +425,13 @@ func (d *district) unitScript(ctx context.Context, sd *seeder, i int) script {
 		var parent *org.Unit
 		cmdR := org.RegisterUnit{Name: u.name, Kind: u.kind, OccurredAt: reg.at}
 		if u.parent >= 0 {
-			p, err := load(ctx, sd.log, sd.reg, org.UnitStream(d.units[u.parent].id), &org.Unit{})
+			p, err := command.Load(ctx, h, org.UnitStream(d.units[u.parent].id), &org.Unit{})
 			if err != nil {
 				return command.Result{}, err
 			}
 			parent, cmdR.ParentID, cmdR.AreaID = p, d.units[u.parent].id, areaID(u.area)
 		}
-		return command.Execute(ctx, h, stream, cmd, newU, func(_ *org.Unit, m domain.Meta) ([]domain.Event, error) {
+		return command.Create(ctx, h, stream, cmd, func(m domain.Meta) ([]domain.Event, error) {
 			return org.NewUnit(u.id, cmdR, parent, m)
 		})
 	}
@@ -439,7 +439,7 @@ func (d *district) unitScript(ctx context.Context, sd *seeder, i int) script {
 	if u.newParent >= 0 {
 		mv := at(u.moveAt, r, "move", office)
 		mv.run = func(ctx context.Context, h *command.Handler, cmd command.Command) (command.Result, error) {
-			p, err := load(ctx, sd.log, sd.reg, org.UnitStream(d.units[u.newParent].id), &org.Unit{})
+			p, err := command.Load(ctx, h, org.UnitStream(d.units[u.newParent].id), &org.Unit{})
 			if err != nil {
 				return command.Result{}, err
 			}
@@ -467,7 +467,7 @@ func (d *district) memberScript(i int) script {
 	newM := func() *org.Member { return &org.Member{} }
 	unit := d.units[m.unit].id
 	reg := at(d.work(d.origin.AddDays(4+r.IntN(6)), r), r, "register", clerk(unit))
-	reg.run = exec(stream, newM, func(_ *org.Member, meta domain.Meta) ([]domain.Event, error) {
+	reg.run = create(stream, func(meta domain.Meta) ([]domain.Event, error) {
 		return org.NewMember(m.id, org.RegisterMember{Name: m.name, UnitID: unit, OccurredAt: reg.at}, meta)
 	})
 	s.steps = append(s.steps, reg)
@@ -517,7 +517,7 @@ func (d *district) themeScript(q, u int) script {
 	newT := func() *org.Theme { return &org.Theme{} }
 	i := r.IntN(len(themeTexts))
 	set := at(d.work(qq.FirstDay().AddDays(r.IntN(5)), r), r, "set", clerk(unit))
-	set.run = exec(stream, newT, func(_ *org.Theme, m domain.Meta) ([]domain.Event, error) {
+	set.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return org.NewTheme(org.SetTheme{UnitID: unit, Quarter: qq, Title: themeTexts[i], Description: themeDescription(qq), OccurredAt: set.at}, m)
 	})
 	set.count = func(f *tally) { f.themes.Add(1) }

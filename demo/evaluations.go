@@ -56,7 +56,7 @@ func (d *district) surveyScript(p surveyPlan) script {
 	unit := d.units[p.unit].id
 	q := domain.QuarterOf(p.at.In(d.loc))
 	rec := at(p.at, r, "record", office)
-	rec.run = exec(stream, newS, func(_ *evaluation.Survey, m domain.Meta) ([]domain.Event, error) {
+	rec.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return evaluation.NewSurvey(p.id, evaluation.RecordSurvey{UnitID: unit, Period: evaluation.QuarterPeriod(q), Counts: p.counts, OccurredAt: rec.at}, m)
 	})
 	s.steps = append(s.steps, rec)
@@ -86,7 +86,7 @@ func (d *district) starScript(q, u int) script {
 	newR := func() *evaluation.StarRating { return &evaluation.StarRating{} }
 	stars := evaluation.Stars(2 + r.IntN(4))
 	aw := at(d.work(qq.LastDay().AddDays(-2), r), r, "award", office)
-	aw.run = exec(stream, newR, func(_ *evaluation.StarRating, m domain.Meta) ([]domain.Event, error) {
+	aw.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return evaluation.NewStarRating(evaluation.RateStars{UnitID: unit.id, Period: period, Stars: stars, Basis: "按照星级创评标准综合评定", OccurredAt: aw.at}, m)
 	})
 	s.steps = append(s.steps, aw)
@@ -139,7 +139,7 @@ func (d *district) vanguardScript(q, j int) script {
 	stream := evaluation.VanguardStream(key)
 	newV := func() *evaluation.Vanguard { return &evaluation.Vanguard{} }
 	sel := at(t, r, "select", office)
-	sel.run = exec(stream, newV, func(_ *evaluation.Vanguard, m domain.Meta) ([]domain.Event, error) {
+	sel.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		c.OccurredAt = sel.at
 		return evaluation.NewVanguard(key, c, m)
 	})
@@ -217,7 +217,7 @@ func (d *district) rankingScript(p rankingPlan) script {
 	stream := evaluation.RankingStream(areaID(p.area), p.month)
 	newR := func() *evaluation.Ranking { return &evaluation.Ranking{} }
 	pub := at(p.at, r, "publish", office)
-	pub.run = exec(stream, newR, func(_ *evaluation.Ranking, m domain.Meta) ([]domain.Event, error) {
+	pub.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return evaluation.NewRanking(evaluation.PublishRanking{AreaID: areaID(p.area), Month: p.month, RuleVersion: "2011-v1", Entries: p.entries, OccurredAt: pub.at}, m)
 	})
 	s.steps = append(s.steps, pub)
@@ -293,7 +293,7 @@ func (d *district) inspectionScript(p inspectionPlan) script {
 	newI := func() *inspection.Inspection { return &inspection.Inspection{} }
 	lead := inspector(p.group, 1)
 	st := at(p.at, r, "start", lead)
-	st.run = exec(stream, newI, func(_ *inspection.Inspection, m domain.Meta) ([]domain.Event, error) {
+	st.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return inspection.New(p.id, p.start, m)
 	})
 	s.steps = append(s.steps, st)

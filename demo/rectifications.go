@@ -163,7 +163,7 @@ func (d *district) rectScript(p rectPlan) script {
 	add := func(st step) { s.steps = append(s.steps, st) }
 
 	ord := at(orderAt, r, "order", p.orderer)
-	ord.run = exec(stream, newR, func(_ *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+	ord.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return rectification.Order(p.id, rectification.OrderCommand{Source: p.source, Unit: unit, Person: person, Requirement: p.req, Deadline: deadline, OccurredAt: ord.at}, m)
 	})
 	add(ord)

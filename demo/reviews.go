@@ -117,7 +117,7 @@ func (d *district) reviewScript(p reviewPlan) script {
 	stream := review.Stream(p.id)
 	newR := func() *review.Review { return &review.Review{} }
 	rec := at(p.at, r, "record", p.actor)
-	rec.run = exec(stream, newR, func(_ *review.Review, m domain.Meta) ([]domain.Event, error) {
+	rec.run = create(stream, func(m domain.Meta) ([]domain.Event, error) {
 		return review.New(p.id, p.record, m)
 	})
 	c := p.record.Content
