@@ -33,6 +33,7 @@ func Open(tb testing.TB) (driver.Conn, string) {
 		tb.Fatalf("chtest: %v", err)
 	}
 	opts.DialTimeout = 5 * time.Second
+	opts.ReadTimeout = time.Minute // a wedged query fails the test instead of hanging it
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		tb.Fatalf("chtest: open %s: %v", DSN(), err)

@@ -1,0 +1,329 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/eventlog"
+)
+
+// Conn is the part of a ClickHouse connection the projector uses.
+type Conn interface {
+	Querier
+	Exec(ctx context.Context, query string, args ...any) error
+	PrepareBatch(ctx context.Context, query string, opts ...driver.PrepareBatchOption) (driver.Batch, error)
+}
+
+// Projector follows the event log and writes every model's rows to
+// ClickHouse, one page at a time: one batch per table per page, then the
+// checkpoint. A crash between the two redelivers the page on restart;
+// entity tables absorb that (ReplacingMergeTree keyed by entity, versioned
+// by position) and append-only tables skip rows at or below the highest
+// position they already hold, so every figure stays exact.
+type Projector struct {
+	conn     Conn
+	db       string
+	log      eventlog.Store
+	reg      *domain.Registry
+	models   []Model
+	name     string // checkpoint name
+	suffix   string // appended to every table name (rebuilds write to "__next")
+	pageSize int
+	logger   *slog.Logger
+	backoff  time.Duration
+
+	position atomic.Uint64 // commit position of the last page written
+	events   atomic.Uint64 // events projected since start
+	hwm      map[string]uint64
+}
+
+// Option changes a Projector's defaults.
+type Option func(*Projector)
+
+// WithLogger sets the projector's logger.
+func WithLogger(l *slog.Logger) Option { return func(p *Projector) { p.logger = l } }
+
+// WithPageSize sets how many events make one page (one batch per table).
+func WithPageSize(n int) Option { return func(p *Projector) { p.pageSize = n } }
+
+// WithName names the projector's checkpoint (default "live").
+func WithName(name string) Option { return func(p *Projector) { p.name = name } }
+
+// WithTableSuffix writes every table under its name plus suffix.
+func WithTableSuffix(s string) Option { return func(p *Projector) { p.suffix = s } }
+
+// NewProjector returns a projector of models into database db.
+func NewProjector(conn Conn, db string, log eventlog.Store, reg *domain.Registry, models []Model, opts ...Option) *Projector {
+	p := &Projector{
+		conn: conn, db: db, log: log, reg: reg, models: models,
+		name: "live", pageSize: 5000, logger: slog.Default(), backoff: 500 * time.Millisecond,
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Position is the commit position of the last event written to ClickHouse.
+func (p *Projector) Position() uint64 { return p.position.Load() }
+
+// Events is the number of events projected since the projector started.
+func (p *Projector) Events() uint64 { return p.events.Load() }
+
+func (p *Projector) table(name string) string { return p.db + "." + name + p.suffix }
+
+// Start applies the schema migrations and reads the checkpoint and the
+// append-only tables' high-water marks.
+func (p *Projector) Start(ctx context.Context) (eventlog.Position, error) {
+	if err := Migrate(ctx, p.conn, p.db, p.suffix, p.models); err != nil {
+		return eventlog.Position{}, err
+	}
+	from, err := ReadCheckpoint(ctx, p.conn, p.db, p.name)
+	if err != nil {
+		return from, err
+	}
+	p.position.Store(from.Commit)
+	return from, p.loadHighWater(ctx)
+}
+
+func (p *Projector) loadHighWater(ctx context.Context) error {
+	p.hwm = map[string]uint64{}
+	for _, m := range p.models {
+		for _, t := range m.Tables() {
+			if !t.AppendOnly {
+				continue
+			}
+			var max uint64
+			if err := p.conn.QueryRow(ctx, "SELECT max(position) FROM "+p.table(t.Name)).Scan(&max); err != nil {
+				return fmt.Errorf("projections: high-water mark of %s: %w", t.Name, err)
+			}
+			p.hwm[t.Name] = max
+		}
+	}
+	return nil
+}
+
+// CatchUp projects every event after the checkpoint up to the log's end as
+// it is when the pages are read, and returns the position reached.
+func (p *Projector) CatchUp(ctx context.Context) (eventlog.Position, error) {
+	after, err := p.Start(ctx)
+	if err != nil {
+		return after, err
+	}
+	return p.catchUp(ctx, after, nil)
+}
+
+// Progress is told the position reached after each page.
+type Progress func(pos eventlog.Position, events uint64)
+
+// CatchUpWithProgress is CatchUp with a progress callback.
+func (p *Projector) CatchUpWithProgress(ctx context.Context, progress Progress) (eventlog.Position, error) {
+	after, err := p.Start(ctx)
+	if err != nil {
+		return after, err
+	}
+	return p.catchUp(ctx, after, progress)
+}
+
+func (p *Projector) catchUp(ctx context.Context, after eventlog.Position, progress Progress) (eventlog.Position, error) {
+	for {
+		page, err := p.log.ReadAll(ctx, after, p.pageSize)
+		if err != nil {
+			return after, fmt.Errorf("projections: read log after %v: %w", after, err)
+		}
+		if len(page) == 0 {
+			return after, nil
+		}
+		if err := p.project(ctx, page); err != nil {
+			return after, err
+		}
+		after = page[len(page)-1].Position
+		if progress != nil {
+			progress(after, p.events.Load())
+		}
+	}
+}
+
+// Run catches up, then follows the log until ctx ends, writing a page when
+// it is full or when no event has arrived for flushAfter.
+func (p *Projector) Run(ctx context.Context) error {
+	after, err := p.CatchUp(ctx)
+	if err != nil {
+		return err
+	}
+	sub, err := p.log.Subscribe(ctx, after)
+	if err != nil {
+		return fmt.Errorf("projections: subscribe after %v: %w", after, err)
+	}
+	defer sub.Close()
+	const flushAfter = 100 * time.Millisecond
+	var page []eventlog.Event
+	for {
+		wait, cancel := context.WithTimeout(ctx, flushAfter)
+		e, err := sub.Next(wait)
+		cancel()
+		switch {
+		case err == nil:
+			page = append(page, e)
+			if len(page) < p.pageSize {
+				continue
+			}
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("projections: subscription: %w", err)
+		}
+		if len(page) > 0 {
+			if err := p.project(ctx, page); err != nil {
+				return err
+			}
+			page = page[:0]
+		}
+	}
+}
+
+// project folds one page into rows and writes them, retrying the writes
+// with backoff while ClickHouse is unavailable (the rows are kept: models
+// must not see the same events twice), then moves the checkpoint.
+func (p *Projector) project(ctx context.Context, page []eventlog.Event) error {
+	var rows Rows
+	h := history{log: p.log, reg: p.reg}
+	for i := range page {
+		data, err := p.reg.Decode(page[i].Type, page[i].SchemaVersion, page[i].Payload)
+		if err != nil {
+			return fmt.Errorf("projections: position %v: %w", page[i].Position, err)
+		}
+		e := Event{Event: page[i], Data: data}
+		for _, m := range p.models {
+			if err := m.Apply(ctx, e, h, &rows); err != nil {
+				return fmt.Errorf("projections: %s at position %v: %w", m.Name(), page[i].Position, err)
+			}
+		}
+	}
+	last := page[len(page)-1].Position
+	delay := p.backoff
+	for {
+		err := p.write(ctx, &rows)
+		if err == nil {
+			err = WriteCheckpoint(ctx, p.conn, p.db, p.name, last)
+		}
+		if err == nil {
+			break
+		}
+		p.logger.Warn("projections: write failed; retrying", "position", last.String(), "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 30*time.Second)
+		// Some tables may hold the page already: ask them again.
+		if err := p.loadHighWater(ctx); err != nil {
+			p.logger.Warn("projections: reading high-water marks", "err", err)
+		}
+	}
+	p.position.Store(last.Commit)
+	p.events.Add(uint64(len(page)))
+	return nil
+}
+
+func (p *Projector) write(ctx context.Context, rows *Rows) error {
+	for _, m := range p.models {
+		for _, t := range m.Tables() {
+			batch := rows.tables[t.Name]
+			if t.AppendOnly {
+				batch = p.above(t, batch)
+			}
+			if len(batch) == 0 {
+				continue
+			}
+			if err := p.insert(ctx, t, batch); err != nil {
+				return err
+			}
+			if t.AppendOnly {
+				p.hwm[t.Name] = rowPosition(t, batch[len(batch)-1])
+			}
+		}
+	}
+	return nil
+}
+
+// above keeps the rows past the table's high-water mark.
+func (p *Projector) above(t Table, batch [][]any) [][]any {
+	mark := p.hwm[t.Name]
+	i := 0
+	for i < len(batch) && rowPosition(t, batch[i]) <= mark {
+		i++
+	}
+	return batch[i:]
+}
+
+func rowPosition(t Table, row []any) uint64 {
+	i := slices.Index(t.Columns, "position")
+	if i < 0 {
+		panic("projections: append-only table " + t.Name + " has no position column")
+	}
+	v, _ := row[i].(uint64)
+	return v
+}
+
+func (p *Projector) insert(ctx context.Context, t Table, batch [][]any) error {
+	b, err := p.conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s (%s)", p.table(t.Name), strings.Join(t.Columns, ", ")))
+	if err != nil {
+		return fmt.Errorf("projections: insert into %s: %w", t.Name, err)
+	}
+	defer b.Close() // a batch is always closed, sent or not
+	for _, row := range batch {
+		if err := b.Append(row...); err != nil {
+			return fmt.Errorf("projections: row for %s: %w", t.Name, err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("projections: send %d rows to %s: %w", len(batch), t.Name, err)
+	}
+	return nil
+}
+
+// history reads a stream's earlier events from the log for models that
+// rebuild an entity after a restart.
+type history struct {
+	log eventlog.Store
+	reg *domain.Registry
+}
+
+func (h history) Before(ctx context.Context, stream string, pos eventlog.Position) ([]Event, error) {
+	var out []Event
+	from := uint64(1)
+	for {
+		page, err := h.log.ReadStream(ctx, stream, from, eventlog.Forwards, 1000)
+		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page {
+			if !e.Position.Less(pos) {
+				return out, nil
+			}
+			data, err := h.reg.Decode(e.Type, e.SchemaVersion, e.Payload)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Event{Event: e, Data: data})
+		}
+		if len(page) < 1000 {
+			return out, nil
+		}
+		from = page[len(page)-1].Version + 1
+	}
+}
