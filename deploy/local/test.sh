@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Runs the project's checks and tests on a fresh Debian machine: it starts
-# what the tests need, then vet and the whole test suite.
+# Runs the project's checks and tests on a fresh Debian machine: starts a
+# project-local ClickHouse (installing Debian's package if missing; data
+# under .local/, loopback only), then vet and the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
+
+echo "== ClickHouse"
+bash deploy/clickhouse/start.sh .local/clickhouse
+export LEDGER_TEST_CLICKHOUSE="${LEDGER_TEST_CLICKHOUSE:-clickhouse://127.0.0.1:9000}"
 
 echo "== go vet"
 go vet ./...
