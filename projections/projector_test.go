@@ -111,3 +111,38 @@ func TestProjectorCatchUpAndRedelivery(t *testing.T) {
 	}
 	check("after redelivering two thirds of the log")
 }
+
+func TestRebuildSwapsInCompleteTables(t *testing.T) {
+	conn, db := chtest.Open(t)
+	log := seeded(t, 3000)
+	head, _ := log.Head()
+	ctx := context.Background()
+	// The live tables hold a projection of only part of the log.
+	p := projections.NewProjector(conn, db, log, catalog.New(), []projections.Model{&tally{}}, projections.WithPageSize(1000))
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pos, err := projections.Rebuild(ctx, conn, db, log, catalog.New(), []projections.Model{&tally{}}, nil, projections.WithPageSize(800))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos != head {
+		t.Fatalf("rebuild reached %v, log ends at %v", pos, head)
+	}
+	if got := count(t, conn, "SELECT count() FROM "+db+".seen"); got != head.Commit {
+		t.Errorf("seen has %d rows after the swap, want %d", got, head.Commit)
+	}
+	if got := count(t, conn, "SELECT count() FROM system.tables WHERE database = '"+db+"' AND position(name, '__') > 0"); got != 0 {
+		t.Errorf("%d rebuild or replaced tables left behind", got)
+	}
+	if cp, _ := projections.ReadCheckpoint(ctx, conn, db, "live"); cp != head {
+		t.Errorf("live checkpoint %v after the swap, want %v", cp, head)
+	}
+	// A second rebuild starts from zero again and gives the same figures.
+	if _, err := projections.Rebuild(ctx, conn, db, log, catalog.New(), []projections.Model{&tally{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, conn, "SELECT count() FROM "+db+".seen"); got != head.Commit {
+		t.Errorf("seen has %d rows after a second rebuild, want %d", got, head.Commit)
+	}
+}

@@ -28,18 +28,8 @@ var Migrations = []Migration{
 // Migrate creates the database and brings the table set named by suffix
 // up to the latest migration.
 func Migrate(ctx context.Context, conn Conn, db, suffix string, models []Model) error {
-	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS " + db,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.schema_migrations (
-			version UInt32, name String, table_set String, applied_at DateTime
-		) ENGINE = MergeTree ORDER BY (table_set, version)`,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.checkpoints (
-			name String, commit UInt64, prepare UInt64, written UInt64, updated_at DateTime
-		) ENGINE = ReplacingMergeTree(written) ORDER BY name`,
-	} {
-		if err := conn.Exec(ctx, q); err != nil {
-			return fmt.Errorf("projections: migrate: %w", err)
-		}
+	if err := ensureBase(ctx, conn, db); err != nil {
+		return err
 	}
 	applied := map[int]bool{}
 	rows, err := conn.Query(ctx, "SELECT version FROM "+db+".schema_migrations WHERE table_set = ?", suffix)
@@ -56,11 +46,16 @@ func Migrate(ctx context.Context, conn Conn, db, suffix string, models []Model) 
 	}
 	rows.Close()
 	for _, m := range Migrations {
-		if applied[m.Version] {
+		// A rebuild's tables (suffix != "") are created afresh each time,
+		// so every migration runs for them; only the live set is recorded.
+		if applied[m.Version] && suffix == "" {
 			continue
 		}
 		if err := m.Apply(ctx, conn, db, suffix, models); err != nil {
 			return fmt.Errorf("projections: migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		if suffix != "" {
+			continue
 		}
 		if err := insertRow(ctx, conn, db+".schema_migrations", "version, name, table_set, applied_at",
 			uint32(m.Version), m.Name, suffix, time.Now().UTC()); err != nil {
@@ -119,4 +114,23 @@ func insertRow(ctx context.Context, conn Conn, table, columns string, values ...
 		return err
 	}
 	return b.Send()
+}
+
+// ensureBase creates the database and the projector's own bookkeeping
+// tables: the migration record and the checkpoints.
+func ensureBase(ctx context.Context, conn Conn, db string) error {
+	for _, q := range []string{
+		"CREATE DATABASE IF NOT EXISTS " + db,
+		`CREATE TABLE IF NOT EXISTS ` + db + `.schema_migrations (
+			version UInt32, name String, table_set String, applied_at DateTime
+		) ENGINE = MergeTree ORDER BY (table_set, version)`,
+		`CREATE TABLE IF NOT EXISTS ` + db + `.checkpoints (
+			name String, commit UInt64, prepare UInt64, written UInt64, updated_at DateTime
+		) ENGINE = ReplacingMergeTree(written) ORDER BY name`,
+	} {
+		if err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("projections: migrate: %w", err)
+		}
+	}
+	return nil
 }

@@ -25,16 +25,22 @@ func DSN() string {
 	return "clickhouse://127.0.0.1:9000"
 }
 
-// Open connects and creates a database of its own for the test.
-func Open(tb testing.TB) (driver.Conn, string) {
-	tb.Helper()
+// Connect opens a connection to the test server (for a test's child
+// process; tests use Open).
+func Connect() (driver.Conn, error) {
 	opts, err := clickhouse.ParseDSN(DSN())
 	if err != nil {
-		tb.Fatalf("chtest: %v", err)
+		return nil, err
 	}
 	opts.DialTimeout = 5 * time.Second
 	opts.ReadTimeout = time.Minute // a wedged query fails the test instead of hanging it
-	conn, err := clickhouse.Open(opts)
+	return clickhouse.Open(opts)
+}
+
+// Open connects and creates a database of its own for the test.
+func Open(tb testing.TB) (driver.Conn, string) {
+	tb.Helper()
+	conn, err := Connect()
 	if err != nil {
 		tb.Fatalf("chtest: open %s: %v", DSN(), err)
 	}
