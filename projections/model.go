@@ -28,6 +28,11 @@ type Table struct {
 	// already holds. Other tables are ReplacingMergeTree keyed by entity
 	// and versioned by position, so writing a row again changes nothing.
 	AppendOnly bool
+	// Key names the columns that identify an entity's row in a replacing
+	// table (its ORDER BY). When set, a page keeps only the last row per
+	// key: the earlier ones would be replaced anyway, and a busy entity
+	// can have many rows in one page.
+	Key []string
 }
 
 // Event is one event as a model sees it: the envelope and its decoded

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,7 +66,7 @@ func WithTableSuffix(s string) Option { return func(p *Projector) { p.suffix = s
 func NewProjector(conn Conn, db string, log eventlog.Store, reg *domain.Registry, models []Model, opts ...Option) *Projector {
 	p := &Projector{
 		conn: conn, db: db, log: log, reg: reg, models: models,
-		name: "live", pageSize: 5000, logger: slog.Default(), backoff: 500 * time.Millisecond,
+		name: "live", pageSize: 20000, logger: slog.Default(), backoff: 500 * time.Millisecond,
 	}
 	for _, o := range opts {
 		o(p)
@@ -236,25 +237,97 @@ func (p *Projector) project(ctx context.Context, page []eventlog.Event) error {
 	return nil
 }
 
+// write inserts every table's rows of a page, the tables in parallel
+// (ClickHouse works on several inserts at once; the page is not done
+// until all are).
 func (p *Projector) write(ctx context.Context, rows *Rows) error {
+	type job struct {
+		t     Table
+		batch [][]any
+	}
+	var jobs []job
 	for _, m := range p.models {
 		for _, t := range m.Tables() {
 			batch := rows.tables[t.Name]
-			if t.AppendOnly {
+			switch {
+			case t.AppendOnly:
 				batch = p.above(t, batch)
+			case len(tableKey(t)) > 0:
+				batch = lastPerKey(t, batch)
 			}
-			if len(batch) == 0 {
-				continue
-			}
-			if err := p.insert(ctx, t, batch); err != nil {
-				return err
-			}
-			if t.AppendOnly {
-				p.hwm[t.Name] = rowPosition(t, batch[len(batch)-1])
+			if len(batch) > 0 {
+				jobs = append(jobs, job{t, batch})
 			}
 		}
 	}
-	return nil
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() { errs[i] = p.insert(ctx, j.t, j.batch) })
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] == nil && j.t.AppendOnly {
+			p.hwm[j.t.Name] = rowPosition(j.t, j.batch[len(j.batch)-1])
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// tableKey is t.Key, or else the ORDER BY of a ReplacingMergeTree table's
+// DDL: the columns whose equal values one row replaces.
+func tableKey(t Table) []string {
+	if len(t.Key) > 0 {
+		return t.Key
+	}
+	_, engine, ok := strings.Cut(t.Create, "ReplacingMergeTree")
+	if !ok {
+		return nil
+	}
+	_, order, ok := strings.Cut(engine, "ORDER BY")
+	if !ok {
+		return nil
+	}
+	order = strings.Trim(strings.TrimSpace(order), "()")
+	var key []string
+	for _, c := range strings.Split(order, ",") {
+		key = append(key, strings.TrimSpace(c))
+	}
+	return key
+}
+
+// lastPerKey keeps, in order, the last row of each key.
+func lastPerKey(t Table, batch [][]any) [][]any {
+	key := tableKey(t)
+	idx := make([]int, len(key))
+	for i, k := range key {
+		idx[i] = slices.Index(t.Columns, k)
+		if idx[i] < 0 {
+			panic("projections: table " + t.Name + " has no key column " + k)
+		}
+	}
+	last := make(map[string]int, len(batch))
+	for i, row := range batch {
+		last[rowKey(row, idx)] = i
+	}
+	out := batch[:0:0]
+	for i, row := range batch {
+		if last[rowKey(row, idx)] == i {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+func rowKey(row []any, idx []int) string {
+	if len(idx) == 1 {
+		return fmt.Sprint(row[idx[0]])
+	}
+	parts := make([]string, len(idx))
+	for i, j := range idx {
+		parts[i] = fmt.Sprint(row[j])
+	}
+	return strings.Join(parts, "\x00")
 }
 
 // above keeps the rows past the table's high-water mark.

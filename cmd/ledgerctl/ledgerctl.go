@@ -19,8 +19,11 @@ import (
 const usage = `usage: ledgerctl <command> [flags]
 
 commands:
-  verify   check every event's hash, every stream's chain and the global order
-  seed     write a demo district through the write path
+  verify     check every event's hash, every stream's chain and the global order
+  seed       write a demo district through the write path
+  project    catch the ClickHouse read models up with the log
+  rebuild    replay the whole log into new read-model tables and swap them in
+  reconcile  compare every figure in ClickHouse with the same figure from the log
 
 Run 'ledgerctl <command> -h' for a command's flags.
 `
@@ -48,6 +51,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.verify(ctx, args[1:])
 	case "seed":
 		return e.seed(ctx, args[1:])
+	case "project":
+		return e.project(ctx, args[1:])
+	case "rebuild":
+		return e.rebuild(ctx, args[1:])
+	case "reconcile":
+		return e.reconcile(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,149 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LateAfter is how long after its business time an event may be recorded
+// before the events table flags it as late. A week covers the ordinary
+// lag of a clerk entering last week's meeting; anything older is a
+// back-dated entry an auditor wants to see.
+const LateAfter = 7 * 24 * time.Hour
+
+// Events is the flat table of every event, the one analysts start from:
+// `SELECT count() FROM ledger.events` is the number of events in the log.
+// It is append-only (one row per event, written once), with the unit's
+// area at the time of the event resolved from the unit events before it.
+type Events struct {
+	units *UnitIndex
+}
+
+// NewEvents returns the events model.
+func NewEvents() *Events { return &Events{units: NewUnitIndex()} }
+
+var eventsColumns = []string{
+	"position", "commit_position", "prepare_position", "id", "stream", "version", "type", "family",
+	"occurred_at", "recorded_at", "late", "actor", "unit", "area",
+	"command_id", "correlation_id", "causation_id", "schema_version", "payload", "prev_hash", "hash",
+}
+
+func (*Events) Name() string { return "events" }
+
+func (*Events) Tables() []Table {
+	return []Table{{
+		Name: "events", Columns: eventsColumns, AppendOnly: true,
+		Create: `CREATE TABLE IF NOT EXISTS {db}.{table} (
+			position UInt64, commit_position UInt64, prepare_position UInt64,
+			id String, stream String, version UInt64, type String, family String,
+			occurred_at DateTime, recorded_at DateTime, late UInt8,
+			actor String, unit String, area String,
+			command_id String, correlation_id String, causation_id String,
+			schema_version UInt32, payload String, prev_hash String, hash String
+		) ENGINE = MergeTree ORDER BY position`,
+	}}
+}
+
+func (m *Events) Apply(ctx context.Context, e Event, h History, out *Rows) error {
+	if err := m.units.Follow(ctx, e, h); err != nil {
+		return err
+	}
+	area, err := m.units.AreaOf(ctx, h, e.Unit, e.Position)
+	if err != nil {
+		return err
+	}
+	out.Add("events",
+		e.Position.Commit, e.Position.Commit, e.Position.Prepare, e.ID, e.Stream, e.Version, e.Type, Family(e.Type),
+		evTime(e.OccurredAt), evTime(e.RecordedAt), boolUInt8(IsLate(e)), e.Actor, e.Unit, area,
+		e.CommandID, e.CorrelationID, e.CausationID, uint32(e.SchemaVersion), string(e.Payload),
+		e.PrevHash.String(), e.Hash.String())
+	return nil
+}
+
+// IsLate reports whether e was recorded more than LateAfter after it
+// occurred.
+func IsLate(e Event) bool { return e.RecordedAt.Sub(e.OccurredAt) > LateAfter }
+
+// Family names the event family of an event type: the five families of
+// the domain (pledge, fulfilment, review, rectification, evaluation) and
+// the organisation and inspection records around them. It agrees with
+// demo.Family, which projections cannot import (demo drives the write
+// path).
+func Family(eventType string) string {
+	prefix, _, _ := strings.Cut(eventType, ".")
+	switch prefix {
+	case "pledge", "fulfilment", "review", "rectification":
+		return prefix
+	case "survey", "vanguard", "star_rating", "ranking":
+		return "evaluation"
+	case "area", "unit", "member", "theme":
+		return "org"
+	case "group", "inspection":
+		return "inspection"
+	}
+	return prefix
+}
+
+// Expect counts the events, by type and by family.
+func (*Events) Expect(e Event, figures map[string]int64) {
+	figures["events.count"]++
+	figures["events.by_type{type="+e.Type+"}"]++
+	figures["events.by_family{family="+Family(e.Type)+"}"]++
+}
+
+// Actual reads the same counts from the events table.
+func (*Events) Actual(ctx context.Context, q Querier, db string) (map[string]int64, error) {
+	got := map[string]int64{}
+	var n uint64
+	if err := q.QueryRow(ctx, "SELECT count() FROM "+db+".events").Scan(&n); err != nil {
+		return nil, fmt.Errorf("events: count: %w", err)
+	}
+	if n > 0 {
+		got["events.count"] = int64(n)
+	}
+	for _, by := range []struct{ figure, column string }{{"events.by_type", "type"}, {"events.by_family", "family"}} {
+		err := evCounts(ctx, q, "SELECT "+by.column+", count() FROM "+db+".events GROUP BY "+by.column, func(key string, n uint64) {
+			got[by.figure+"{"+by.column+"="+key+"}"] = int64(n)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("events: count by %s: %w", by.column, err)
+		}
+	}
+	return got, nil
+}
+
+// evCounts runs a query of (String, count()) rows.
+func evCounts(ctx context.Context, q Querier, query string, each func(key string, n uint64), args ...any) error {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var n uint64
+		if err := rows.Scan(&key, &n); err != nil {
+			return err
+		}
+		each(key, n)
+	}
+	return rows.Err()
+}
+
+// evTime is t as a DateTime column takes it: in UTC, and the Unix epoch
+// for "never", which DateTime cannot hold otherwise.
+func evTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return t.UTC()
+}
+
+func boolUInt8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,196 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cxzy/ledger/domain/pledge"
+)
+
+// Pledges is the current state of every pledge: one row per pledge in
+// table pledges, rewritten after each of its events. The state is the
+// domain aggregate's own (pledge.Pledge), so the table follows exactly the
+// rules the write path decides by.
+type Pledges struct {
+	units   unitIndex
+	pledges map[string]*tracked[*pledge.Pledge]
+	expect  *Pledges
+}
+
+const pledgesTable = "pledges"
+
+var pledgesColumns = []string{
+	"id", "stream", "unit", "member", "maker", "area", "unit_kind", "quarter", "category", "title", "state",
+	"submitted_at", "filed_at", "disclosed_at", "fulfilled_at", "lapsed_at",
+	"progress", "reports", "evaluation_score", "evaluation_grade", "version", "updated_at",
+}
+
+func (*Pledges) Name() string { return "pledges" }
+
+func (*Pledges) Tables() []Table {
+	return []Table{{
+		Name: pledgesTable, Columns: pledgesColumns,
+		Create: `CREATE TABLE IF NOT EXISTS {db}.{table} (
+			id String, stream String, unit String, member String, maker String,
+			area String, unit_kind String, quarter String, category String, title String, state String,
+			submitted_at DateTime, filed_at DateTime, disclosed_at DateTime, fulfilled_at DateTime, lapsed_at DateTime,
+			progress UInt8, reports UInt32, evaluation_score Float64, evaluation_grade String,
+			version UInt64, updated_at DateTime
+		) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
+	}}
+}
+
+func (m *Pledges) Apply(ctx context.Context, e Event, h History, out *Rows) error {
+	t, err := m.fold(ctx, e, h)
+	if err != nil || t == nil {
+		return err
+	}
+	p := t.agg
+	reports := 0
+	for _, r := range p.Reports() {
+		if !r.Retracted { // a retracted report no longer counts
+			reports++
+		}
+	}
+	var score float64
+	var grade string
+	if c, ok := p.Evaluation(pledge.DefaultWeights()); ok {
+		score, grade = c.Score, c.Grade.String()
+	}
+	out.Add(pledgesTable, p.ID(), e.Stream, p.Unit(), p.Member(), p.Maker().String(), t.d.area, t.d.kind,
+		p.Quarter().String(), p.Category().String(), p.Title(), p.State().String(),
+		dateTime(p.SubmittedAt()), dateTime(p.FiledAt()), dateTime(p.DisclosedAt()), dateTime(p.FulfilledAt()), dateTime(p.LapsedAt()),
+		uint8(p.Progress()), uint32(reports), score, grade, e.Position.Commit, e.RecordedAt.UTC())
+	return nil
+}
+
+// fold applies a pledge event to the model's state and returns the
+// pledge, or nil for events of other streams.
+func (m *Pledges) fold(ctx context.Context, e Event, h History) (*tracked[*pledge.Pledge], error) {
+	if m.pledges == nil {
+		m.pledges = map[string]*tracked[*pledge.Pledge]{}
+	}
+	if err := m.units.apply(ctx, e, h); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(e.Stream, pledge.Entity+"-") {
+		return nil, nil
+	}
+	t, err := follow(ctx, m.pledges, &m.units, h, e, func() *pledge.Pledge { return &pledge.Pledge{} })
+	if err != nil {
+		return nil, err
+	}
+	t.agg.Apply(e.Data)
+	if !t.agg.Exists() {
+		return nil, nil
+	}
+	return t, nil
+}
+
+// dateTime is t for a DateTime column, the epoch for "never".
+func dateTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return t.UTC()
+}
+
+func pledgeFigure(t *tracked[*pledge.Pledge]) string {
+	return fmt.Sprintf("pledges.count{state=%s,quarter=%s,area=%s}", t.agg.State(), t.agg.Quarter(), t.d.area)
+}
+
+// Expect counts pledges by state, quarter and area.
+func (m *Pledges) Expect(e Event, figures map[string]int64) {
+	if m.expect == nil {
+		m.expect = &Pledges{}
+	}
+	var before string
+	if t, ok := m.expect.pledges[e.Stream]; ok {
+		before = pledgeFigure(t)
+	}
+	t, err := m.expect.fold(context.Background(), e, nil)
+	if err != nil || t == nil {
+		return
+	}
+	if before != "" {
+		addFigure(figures, before, -1)
+	}
+	addFigure(figures, pledgeFigure(t), 1)
+}
+
+func (m *Pledges) Actual(ctx context.Context, q Querier, db string) (map[string]int64, error) {
+	got := map[string]int64{}
+	err := queryEach(ctx, q, "SELECT state, quarter, area, count() FROM "+db+"."+pledgesTable+" FINAL GROUP BY state, quarter, area",
+		func(scan func(...any) error) error {
+			var state, quarter, area string
+			var n uint64
+			if err := scan(&state, &quarter, &area, &n); err != nil {
+				return err
+			}
+			got[fmt.Sprintf("pledges.count{state=%s,quarter=%s,area=%s}", state, quarter, area)] = int64(n)
+			return nil
+		})
+	return got, err
+}
+
+// PledgeFilter selects pledges. Empty fields do not filter; States lists
+// state names ("fulfilled"); Limit defaults to 100 (at most 1000); After
+// is the last id of the previous page (keyset pagination by id).
+type PledgeFilter struct {
+	Area, Unit, Quarter string
+	States              []string
+	Limit               int
+	After               string
+}
+
+// PledgeRow is one pledge as the list shows it.
+type PledgeRow struct {
+	ID, Unit, Member, Maker, Area, UnitKind, Quarter, Category, Title, State string
+	SubmittedAt, FiledAt, DisclosedAt, FulfilledAt, LapsedAt                 time.Time // the epoch for "not yet"
+	Progress                                                                 uint8
+	Reports                                                                  uint32
+	EvaluationScore                                                          float64
+	EvaluationGrade                                                          string
+}
+
+// QueryPledges lists pledges ordered by id. The columns that never change
+// for a pledge (id, unit, area, quarter) are filtered inside the FINAL
+// read; the state, which changes, only after it, so an old version of a
+// row can never match.
+func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]PledgeRow, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	inner := []string{"id > ?"}
+	args := []any{f.After}
+	for col, v := range map[string]string{"area": f.Area, "unit": f.Unit, "quarter": f.Quarter} {
+		if v != "" {
+			inner, args = append(inner, col+" = ?"), append(args, v)
+		}
+	}
+	outer := "1"
+	if len(f.States) > 0 {
+		outer = "has(?, state)"
+		args = append(args, f.States)
+	}
+	query := `SELECT id, unit, member, maker, area, unit_kind, quarter, category, title, state,
+		submitted_at, filed_at, disclosed_at, fulfilled_at, lapsed_at, progress, reports, evaluation_score, evaluation_grade
+		FROM (SELECT * FROM ` + db + "." + pledgesTable + ` FINAL WHERE ` + strings.Join(inner, " AND ") + `)
+		WHERE ` + outer + fmt.Sprintf(" ORDER BY id LIMIT %d", limit)
+	var out []PledgeRow
+	err := queryEach(ctx, q, query, func(scan func(...any) error) error {
+		var r PledgeRow
+		if err := scan(&r.ID, &r.Unit, &r.Member, &r.Maker, &r.Area, &r.UnitKind, &r.Quarter, &r.Category, &r.Title, &r.State,
+			&r.SubmittedAt, &r.FiledAt, &r.DisclosedAt, &r.FulfilledAt, &r.LapsedAt, &r.Progress, &r.Reports,
+			&r.EvaluationScore, &r.EvaluationGrade); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	}, args...)
+	return out, err
+}

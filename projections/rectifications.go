@@ -1,0 +1,746 @@
+package projections
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/org"
+	"github.com/cxzy/ledger/domain/rectification"
+)
+
+// RectificationsTable is the current state of every rectification item.
+const RectificationsTable = "rectifications"
+
+// rectColumns is the column order of every row of the rectifications
+// table; rectRow returns values in this order.
+var rectColumns = []string{
+	"id", "stream", "unit", "unit_name", "area", "unit_kind",
+	"source_kind", "source_ref", "responsible_unit", "responsible_person", "requirement",
+	"state", "ordered_at", "ordered_on", "original_deadline", "deadline",
+	"extensions_requested", "extensions_granted", "extensions_denied",
+	"rejections", "reopenings", "closings", "missed_deadlines", "last_missed_deadline",
+	"closed_at", "closed_on", "on_time_original", "on_time_current", "cancelled",
+	"version", "updated_at",
+}
+
+// The colour and the days left are not columns: they depend on "now" and
+// are computed by QueryRectifications at query time.
+const rectCreate = `CREATE TABLE IF NOT EXISTS {db}.{table} (
+	id String,
+	stream String,
+	unit String,
+	unit_name String,
+	area String,
+	unit_kind String,
+	source_kind String,
+	source_ref String,
+	responsible_unit String,
+	responsible_person String,
+	requirement String,
+	state String,
+	ordered_at DateTime,
+	ordered_on Date,
+	original_deadline Date,
+	deadline Date,
+	extensions_requested UInt32,
+	extensions_granted UInt32,
+	extensions_denied UInt32,
+	rejections UInt32,
+	reopenings UInt32,
+	closings UInt32,
+	missed_deadlines UInt32,
+	last_missed_deadline Date,
+	closed_at DateTime,
+	closed_on Date,
+	on_time_original UInt8,
+	on_time_current UInt8,
+	cancelled UInt8,
+	version UInt64,
+	updated_at DateTime
+) ENGINE = ReplacingMergeTree(version) ORDER BY id`
+
+// rectRequirementMax bounds the requirement text kept in the table: the
+// full text is in the event; the table needs enough to recognise the item.
+const rectRequirementMax = 200
+
+// Rectifications is the rectification-tracking read model: one row per
+// item with its state, original and current deadline, extensions and
+// closing. The unit's name, area and kind are those of the responsible
+// unit when the item last changed, so the row is the same whether the
+// projector ran from zero or resumed from a checkpoint.
+//
+// Apply and Expect keep separate state, so one value can project and
+// reconcile.
+type Rectifications struct {
+	loc    *time.Location // the deployment zone, for the order's date
+	apply  rectState
+	expect rectState
+	figs   map[string]map[string]int64 // item id -> its contribution to the figures
+}
+
+var (
+	_ Model      = (*Rectifications)(nil)
+	_ Reconciler = (*Rectifications)(nil)
+)
+
+// NewRectifications returns an empty model for a deployment in loc (nil:
+// domain.DefaultLocation()).
+func NewRectifications(loc *time.Location) *Rectifications {
+	if loc == nil {
+		loc = domain.DefaultLocation()
+	}
+	return &Rectifications{loc: loc}
+}
+
+func (*Rectifications) Name() string { return "rectifications" }
+
+func (*Rectifications) Tables() []Table {
+	return []Table{{Name: RectificationsTable, Columns: rectColumns, Create: rectCreate}}
+}
+
+// rectState is the items and units a fold has seen.
+type rectState struct {
+	items map[string]*rectification.Rectification
+	units map[string]*org.Unit
+}
+
+func (s *rectState) init() {
+	if s.items == nil {
+		s.items = map[string]*rectification.Rectification{}
+		s.units = map[string]*org.Unit{}
+	}
+}
+
+// rectID returns the item id of a rectification event, from its stream.
+func rectID(e Event) (string, bool) {
+	if !strings.HasPrefix(e.Type, rectification.Entity+".") {
+		return "", false
+	}
+	return strings.CutPrefix(e.Stream, rectification.Stream(""))
+}
+
+func rectIsUnitEvent(e Event) bool {
+	switch e.Data.(type) {
+	case org.UnitRegistered, org.UnitRenamed, org.UnitMoved:
+		return true
+	}
+	return false
+}
+
+// fold applies e to the state. h may be nil (Expect sees every event from
+// the start); with h, an entity seen for the first time after a restart is
+// rebuilt from its earlier events. It returns the item e changed, if any.
+func (s *rectState) fold(ctx context.Context, e Event, h History) (*rectification.Rectification, error) {
+	s.init()
+	if rectIsUnitEvent(e) {
+		id := strings.TrimPrefix(e.Stream, org.UnitStream(""))
+		u, err := s.unit(ctx, id, e, h, e.Version > 1)
+		if err != nil {
+			return nil, err
+		}
+		u.Apply(e.Data)
+		return nil, nil
+	}
+	id, ok := rectID(e)
+	if !ok {
+		return nil, nil
+	}
+	r := s.items[id]
+	if r == nil {
+		r = &rectification.Rectification{}
+		if h != nil && e.Version > 1 {
+			earlier, err := h.Before(ctx, e.Stream, e.Position)
+			if err != nil {
+				return nil, fmt.Errorf("rectifications: rebuild %s: %w", e.Stream, err)
+			}
+			for _, x := range earlier {
+				r.Apply(x.Data)
+			}
+		}
+		s.items[id] = r
+	}
+	r.Apply(e.Data)
+	if _, err := s.unit(ctx, r.Unit(), e, h, true); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// unit returns the unit id as of just before e, loading its stream's
+// earlier events when it is unknown (after a restart) and load is set.
+func (s *rectState) unit(ctx context.Context, id string, e Event, h History, load bool) (*org.Unit, error) {
+	if u, ok := s.units[id]; ok {
+		return u, nil
+	}
+	u := &org.Unit{}
+	if h != nil && load && id != "" {
+		earlier, err := h.Before(ctx, org.UnitStream(id), e.Position)
+		if err != nil {
+			return nil, fmt.Errorf("rectifications: load unit %s: %w", id, err)
+		}
+		for _, x := range earlier {
+			u.Apply(x.Data)
+		}
+	}
+	s.units[id] = u
+	return u, nil
+}
+
+// Apply folds e and writes the changed item's full row.
+func (m *Rectifications) Apply(ctx context.Context, e Event, h History, out *Rows) error {
+	r, err := m.apply.fold(ctx, e, h)
+	if err != nil || r == nil || !r.Exists() {
+		return err
+	}
+	out.Add(RectificationsTable, rectRow(r, m.apply.units[r.Unit()], e, m.loc)...)
+	return nil
+}
+
+// rectEpoch stands for "no time" and "no date" in DateTime and Date
+// columns, which have no NULL here.
+var rectEpoch = time.Unix(0, 0).UTC()
+
+func rectDate(d domain.Date) time.Time {
+	if d.IsZero() {
+		return rectEpoch
+	}
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+}
+
+func rectBool(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// rectRow is the item's row in rectColumns order; every figure comes from
+// the aggregate's own accessors so the table means what the domain means.
+func rectRow(r *rectification.Rectification, u *org.Unit, e Event, loc *time.Location) []any {
+	if u == nil {
+		u = &org.Unit{}
+	}
+	var requested, granted, denied uint32
+	for _, x := range r.Extensions() {
+		requested++
+		switch x.Outcome {
+		case rectification.OutcomeGranted:
+			granted++
+		case rectification.OutcomeDenied:
+			denied++
+		}
+	}
+	var lastMissed domain.Date
+	missed := r.MissedDeadlines()
+	if n := len(missed); n > 0 {
+		lastMissed = missed[n-1].Deadline
+	}
+	closedAt, closedOn := rectEpoch, rectEpoch
+	if at, ok := r.ClosedAt(); ok {
+		closedAt = at.UTC()
+		cs := r.Closings()
+		closedOn = rectDate(cs[len(cs)-1].On)
+	}
+	onOriginal, onCurrent, _ := r.OnTime()
+	kind := ""
+	if u.Kind.Valid() {
+		kind = u.Kind.String()
+	}
+	req := []rune(r.Requirement())
+	if len(req) > rectRequirementMax {
+		req = req[:rectRequirementMax]
+	}
+	if loc == nil {
+		loc = domain.DefaultLocation()
+	}
+	return []any{
+		r.ID(), e.Stream, r.Unit(), u.Name, u.AreaID, kind,
+		r.Source().Kind.String(), r.Source().Ref, r.Unit(), r.Person(), string(req),
+		r.State().String(), r.OrderedAt().UTC(), rectDate(domain.DateIn(r.OrderedAt(), loc)),
+		rectDate(r.OriginalDeadline()), rectDate(r.Deadline()),
+		requested, granted, denied,
+		uint32(r.Rejections()), uint32(r.Reopenings()), uint32(len(r.Closings())), uint32(len(missed)), rectDate(lastMissed),
+		closedAt, closedOn, rectBool(onOriginal), rectBool(onCurrent), rectBool(r.State() == rectification.StateCancelled),
+		e.Position.Commit, e.RecordedAt.UTC(),
+	}
+}
+
+// Expect folds e into the figures the rectifications table must show.
+// Each item contributes a set of figures; an event replaces the item's
+// old contribution with its new one.
+func (m *Rectifications) Expect(e Event, figures map[string]int64) {
+	r, err := m.expect.fold(context.Background(), e, nil)
+	if err != nil || r == nil || !r.Exists() {
+		return
+	}
+	if m.figs == nil {
+		m.figs = map[string]map[string]int64{}
+	}
+	for k, v := range m.figs[r.ID()] {
+		rectAddFigure(figures, k, -v)
+	}
+	area := ""
+	if u := m.expect.units[r.Unit()]; u != nil {
+		area = u.AreaID
+	}
+	c := rectContribution(r, area)
+	for k, v := range c {
+		rectAddFigure(figures, k, v)
+	}
+	m.figs[r.ID()] = c
+}
+
+func rectAddFigure(figures map[string]int64, k string, v int64) {
+	figures[k] += v
+	if figures[k] == 0 {
+		delete(figures, k) // Actual reports no zero figures either
+	}
+}
+
+// rectContribution is what one item adds to the figures, overall and for
+// its area.
+func rectContribution(r *rectification.Rectification, area string) map[string]int64 {
+	c := map[string]int64{}
+	add := func(name string, v int64) {
+		if v == 0 {
+			return
+		}
+		c["rectifications."+name] += v
+		c["rectifications."+name+"{area="+area+"}"] += v
+	}
+	add("total", 1)
+	add("state="+r.State().String(), 1)
+	orig, cur, _ := r.OnTime()
+	add("closed_on_time_original", int64(rectBool(orig)))
+	add("closed_on_time_current", int64(rectBool(cur)))
+	add("closings", int64(len(r.Closings())))
+	add("reopenings", int64(r.Reopenings()))
+	add("missed_deadlines", int64(len(r.MissedDeadlines())))
+	add("extensions_granted", int64(rectGranted(r)))
+	return c
+}
+
+func rectGranted(r *rectification.Rectification) int {
+	n := 0
+	for _, x := range r.Extensions() {
+		if x.Outcome == rectification.OutcomeGranted {
+			n++
+		}
+	}
+	return n
+}
+
+// Actual reads the figures of Expect from ClickHouse.
+func (m *Rectifications) Actual(ctx context.Context, q Querier, db string) (map[string]int64, error) {
+	ctx, cancel := rectTimeout(ctx)
+	defer cancel()
+	// One GROUP BY gives the per-area figures; the overall ones are their
+	// sums, added up here.
+	rows, err := q.Query(ctx, `SELECT area, state, toInt64(count()), toInt64(sum(on_time_original)), toInt64(sum(on_time_current)),
+		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines)), toInt64(sum(extensions_granted))
+		FROM `+db+`.`+RectificationsTable+` FINAL GROUP BY area, state`)
+	if err != nil {
+		return nil, fmt.Errorf("rectifications: actual: %w", err)
+	}
+	defer rows.Close()
+	figures := map[string]int64{}
+	for rows.Next() {
+		var area, state string
+		var n, onOrig, onCur, closings, reopen, missed, granted int64
+		if err := rows.Scan(&area, &state, &n, &onOrig, &onCur, &closings, &reopen, &missed, &granted); err != nil {
+			return nil, fmt.Errorf("rectifications: actual: %w", err)
+		}
+		for _, f := range []struct {
+			name string
+			v    int64
+		}{
+			{"total", n}, {"state=" + state, n},
+			{"closed_on_time_original", onOrig}, {"closed_on_time_current", onCur},
+			{"closings", closings}, {"reopenings", reopen}, {"missed_deadlines", missed}, {"extensions_granted", granted},
+		} {
+			if f.v == 0 {
+				continue
+			}
+			figures["rectifications."+f.name] += f.v
+			figures["rectifications."+f.name+"{area="+area+"}"] += f.v
+		}
+	}
+	return figures, rows.Err()
+}
+
+// rectQueryTimeout bounds a query whose caller set no deadline.
+const rectQueryTimeout = 10 * time.Second
+
+// rectTimeout gives ctx a deadline unless it has one.
+func rectTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, rectQueryTimeout)
+}
+
+// RectificationFilter selects and orders rectification items. Empty fields
+// select everything. Now and Loc fix "today" (the date of Now in Loc), the
+// reference for days left and colours; a zero Now is time.Now() and a nil
+// Loc is domain.DefaultLocation().
+type RectificationFilter struct {
+	Area string
+	Unit string
+	// Units restricts to a set of responsible units: an inspection group's
+	// assignment or a unit's subtree, resolved by the caller.
+	Units   []string
+	States  []string // rectification states such as "in_progress"
+	Colours []string // red, yellow, green, on_time, late, none
+	// DueFrom and DueTo bound the deadline in force, inclusive; zero is
+	// unbounded.
+	DueFrom, DueTo domain.Date
+	Now            time.Time
+	Loc            *time.Location
+	YellowDays     int // 0 means rectification.DefaultYellowDays
+	// Sort is "deadline" (the default: soonest and most overdue first),
+	// "-deadline", or "id"; ties are broken by id.
+	Sort  string
+	Limit int    // page size; 0 means 100, at most 1000
+	After string // the cursor of the previous page, "" for the first
+}
+
+// RectificationRow is one item as the query layer returns it: the stored
+// columns plus the days left and the colour as of the filter's "today".
+type RectificationRow struct {
+	ID                  string
+	Stream              string
+	Unit                string
+	UnitName            string
+	Area                string
+	UnitKind            string
+	SourceKind          string
+	SourceRef           string
+	ResponsibleUnit     string
+	ResponsiblePerson   string
+	Requirement         string
+	State               string
+	OrderedAt           time.Time
+	OriginalDeadline    domain.Date
+	Deadline            domain.Date
+	ExtensionsRequested int
+	ExtensionsGranted   int
+	ExtensionsDenied    int
+	Rejections          int
+	Reopenings          int
+	Closings            int
+	MissedDeadlines     int
+	ClosedAt            time.Time // zero if the item is not closed
+	ClosedOn            domain.Date
+	OnTimeOriginal      bool
+	OnTimeCurrent       bool
+	Cancelled           bool
+	Version             uint64
+	UpdatedAt           time.Time
+	// DaysLeft is the deadline in force minus today: 0 on the deadline
+	// day, negative once overdue.
+	DaysLeft int
+	Colour   string
+}
+
+// rectLive is the SQL list of live states; it must match State.Live.
+var rectLive = "('" + strings.Join([]string{
+	rectification.StateOpen.String(), rectification.StateInProgress.String(), rectification.StateSubmitted.String(),
+}, "','") + "')"
+
+// rectComputed is the select list with the computed columns. Its first
+// two parameters are today (as 'YYYY-MM-DD') and the yellow window.
+// A live item is red once today is past its deadline: the deadline is
+// missed at 00:00 of the next day in the deployment zone, which is what
+// comparing dates of that zone says.
+var rectComputed = `id, stream, unit, unit_name, area, unit_kind, source_kind, source_ref,
+	responsible_unit, responsible_person, requirement, state, ordered_at, original_deadline, deadline,
+	extensions_requested, extensions_granted, extensions_denied, rejections, reopenings, closings, missed_deadlines,
+	closed_at, closed_on, on_time_original, on_time_current, cancelled, version, updated_at,
+	toInt32(toInt64(toRelativeDayNum(deadline)) - toInt64(toRelativeDayNum(toDate(?)))) AS days_left,
+	multiIf(state IN ` + rectLive + `, multiIf(days_left < 0, 'red', days_left <= ?, 'yellow', 'green'),
+		state = 'accepted', if(on_time_current = 1, 'on_time', 'late'), 'none') AS colour`
+
+// today returns the filter's reference date and yellow window.
+func (f RectificationFilter) today() (string, int32) {
+	now, loc := f.Now, f.Loc
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if loc == nil {
+		loc = domain.DefaultLocation()
+	}
+	yellow := f.YellowDays
+	if yellow <= 0 {
+		yellow = rectification.DefaultYellowDays
+	}
+	return domain.DateIn(now, loc).String(), int32(yellow)
+}
+
+// validate rejects states and colours that do not exist, which would
+// otherwise select nothing without a word.
+func (f RectificationFilter) validate() error {
+	for _, v := range f.States {
+		if _, err := rectification.ParseState(v); err != nil {
+			return fmt.Errorf("rectifications: %w", err)
+		}
+	}
+	for _, v := range f.Colours {
+		if _, err := rectification.ParseColour(v); err != nil {
+			return fmt.Errorf("rectifications: %w", err)
+		}
+	}
+	return nil
+}
+
+// where returns the filter's conditions (without the cursor) and their
+// parameters; they may refer to the computed days_left and colour.
+func (f RectificationFilter) where() ([]string, []any) {
+	var conds []string
+	var args []any
+	eq := func(col, v string) {
+		if v != "" {
+			conds = append(conds, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	in := func(col string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		conds = append(conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ")+")")
+		for _, v := range vs {
+			args = append(args, v)
+		}
+	}
+	eq("area", f.Area)
+	eq("unit", f.Unit)
+	in("unit", f.Units)
+	in("state", f.States)
+	in("colour", f.Colours)
+	if !f.DueFrom.IsZero() {
+		conds = append(conds, "deadline >= toDate(?)")
+		args = append(args, f.DueFrom.String())
+	}
+	if !f.DueTo.IsZero() {
+		conds = append(conds, "deadline <= toDate(?)")
+		args = append(args, f.DueTo.String())
+	}
+	return conds, args
+}
+
+// rectCursor is the keyset position after the last row of a page: the
+// sort key and the id of that row. It travels base64-encoded, so callers
+// treat it as opaque.
+type rectCursor struct {
+	Sort     string `json:"s"`
+	Deadline string `json:"d,omitempty"`
+	ID       string `json:"i"`
+}
+
+// ErrRectificationCursor is returned for a cursor that this query did not issue.
+var ErrRectificationCursor = fmt.Errorf("rectifications: bad cursor")
+
+// QueryRectifications returns one page of items matching f in f.Sort
+// order, and the cursor of the next page ("" after the last one). Days
+// left and colours are computed by ClickHouse against f's "today", so a
+// colour filter selects in the database.
+func QueryRectifications(ctx context.Context, q Querier, db string, f RectificationFilter) ([]RectificationRow, string, error) {
+	if err := f.validate(); err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := rectTimeout(ctx)
+	defer cancel()
+	sort := f.Sort
+	if sort == "" {
+		sort = "deadline"
+	}
+	var order, keyset string
+	switch sort {
+	case "deadline":
+		order, keyset = "deadline, id", "(deadline > toDate(?) OR (deadline = toDate(?) AND id > ?))"
+	case "-deadline":
+		order, keyset = "deadline DESC, id", "(deadline < toDate(?) OR (deadline = toDate(?) AND id > ?))"
+	case "id":
+		order, keyset = "id", "id > ?"
+	default:
+		return nil, "", fmt.Errorf("rectifications: unknown sort %q (want deadline, -deadline or id)", f.Sort)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+
+	today, yellow := f.today()
+	args := []any{today, yellow}
+	conds, wargs := f.where()
+	args = append(args, wargs...)
+	if f.After != "" {
+		var c rectCursor
+		raw, err := base64.RawURLEncoding.DecodeString(f.After)
+		if err == nil {
+			err = json.Unmarshal(raw, &c)
+		}
+		if err != nil || c.Sort != sort {
+			return nil, "", ErrRectificationCursor
+		}
+		conds = append(conds, keyset)
+		if sort == "id" {
+			args = append(args, c.ID)
+		} else {
+			args = append(args, c.Deadline, c.Deadline, c.ID)
+		}
+	}
+	query := "SELECT " + rectComputed + " FROM " + db + "." + RectificationsTable + " FINAL"
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY %s LIMIT %d", order, limit+1) // one more says whether a next page exists
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("rectifications: query: %w", err)
+	}
+	defer rows.Close()
+	var page []RectificationRow
+	for rows.Next() {
+		var r RectificationRow
+		var ordDeadline, deadline, closedOn time.Time
+		var reqd, grant, deny, rej, reop, clos, miss uint32
+		var onOrig, onCur, canc uint8
+		var days int32
+		if err := rows.Scan(&r.ID, &r.Stream, &r.Unit, &r.UnitName, &r.Area, &r.UnitKind, &r.SourceKind, &r.SourceRef,
+			&r.ResponsibleUnit, &r.ResponsiblePerson, &r.Requirement, &r.State, &r.OrderedAt, &ordDeadline, &deadline,
+			&reqd, &grant, &deny, &rej, &reop, &clos, &miss,
+			&r.ClosedAt, &closedOn, &onOrig, &onCur, &canc, &r.Version, &r.UpdatedAt, &days, &r.Colour); err != nil {
+			return nil, "", fmt.Errorf("rectifications: scan: %w", err)
+		}
+		r.OriginalDeadline, r.Deadline = domain.DateOf(ordDeadline), domain.DateOf(deadline)
+		r.ExtensionsRequested, r.ExtensionsGranted, r.ExtensionsDenied = int(reqd), int(grant), int(deny)
+		r.Rejections, r.Reopenings, r.Closings, r.MissedDeadlines = int(rej), int(reop), int(clos), int(miss)
+		r.OnTimeOriginal, r.OnTimeCurrent, r.Cancelled = onOrig == 1, onCur == 1, canc == 1
+		if r.ClosedAt.Unix() == 0 {
+			r.ClosedAt = time.Time{}
+		} else {
+			r.ClosedOn = domain.DateOf(closedOn)
+		}
+		r.OrderedAt, r.ClosedAt, r.UpdatedAt = r.OrderedAt.UTC(), rectUTC(r.ClosedAt), r.UpdatedAt.UTC()
+		r.DaysLeft = int(days)
+		page = append(page, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("rectifications: query: %w", err)
+	}
+	if len(page) <= limit {
+		return page, "", nil
+	}
+	page = page[:limit]
+	last := page[limit-1]
+	c := rectCursor{Sort: sort, ID: last.ID}
+	if sort != "id" {
+		c.Deadline = last.Deadline.String()
+	}
+	raw, _ := json.Marshal(c)
+	return page, base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+func rectUTC(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+// RectificationStats are the tracking figures of a set of items as of a
+// "today" (DOMAIN.md, deadline-rectification tracking).
+type RectificationStats struct {
+	Total     int
+	Open      int // live: open, in progress or submitted
+	Green     int
+	Yellow    int
+	Red       int
+	Accepted  int // closed now
+	Cancelled int
+	// Overdue30 counts live items more than 30 days past their deadline.
+	Overdue30 int
+	// Aging counts red items by days overdue: 1–7 (the "0–7" bucket),
+	// 8–30, 31–90 and more than 90.
+	Aging [4]int
+	// OnTimeOriginal and OnTimeCurrent are the shares of closed items
+	// closed by their original deadline and by the deadline in force at
+	// the closing (extensions included); 0 when nothing is closed.
+	OnTimeOriginal float64
+	OnTimeCurrent  float64
+	// MeanDaysToClose is the mean number of calendar days from order to
+	// the closing in force, over closed items.
+	MeanDaysToClose float64
+	// Recurrence is reopenings per acceptance (问题反弹率), counting every
+	// acceptance including those later reopened.
+	Closings    int
+	Reopenings  int
+	Recurrence  float64
+	MissedTotal int // recorded missed deadlines: escalations
+}
+
+// RectificationAgingBuckets names the buckets of RectificationStats.Aging.
+var RectificationAgingBuckets = [4]string{"0-7", "8-30", "31-90", ">90"}
+
+// RectificationSummary computes the tracking figures of the items f
+// selects (its sort and paging fields are ignored) as of f's "today",
+// aggregated in ClickHouse.
+func RectificationSummary(ctx context.Context, q Querier, db string, f RectificationFilter) (RectificationStats, error) {
+	if err := f.validate(); err != nil {
+		return RectificationStats{}, err
+	}
+	ctx, cancel := rectTimeout(ctx)
+	defer cancel()
+	today, yellow := f.today()
+	args := []any{today, yellow}
+	conds, wargs := f.where()
+	args = append(args, wargs...)
+	inner := "SELECT " + rectComputed + ", toInt64(toRelativeDayNum(closed_on)) - toInt64(toRelativeDayNum(ordered_on)) AS days_to_close FROM " +
+		db + "." + RectificationsTable + " FINAL"
+	if len(conds) > 0 {
+		inner += " WHERE " + strings.Join(conds, " AND ")
+	}
+	// Sums of UInt8 comparisons are UInt64 in every version; casting
+	// each to Int64 keeps the scan types fixed.
+	query := `SELECT toInt64(count()),
+		toInt64(countIf(state IN ` + rectLive + `)),
+		toInt64(countIf(colour = 'green')), toInt64(countIf(colour = 'yellow')), toInt64(countIf(colour = 'red')),
+		toInt64(countIf(state = 'accepted')), toInt64(countIf(state = 'cancelled')),
+		toInt64(countIf(colour = 'red' AND days_left < -30)),
+		toInt64(countIf(colour = 'red' AND days_left >= -7)),
+		toInt64(countIf(colour = 'red' AND days_left < -7 AND days_left >= -30)),
+		toInt64(countIf(colour = 'red' AND days_left < -30 AND days_left >= -90)),
+		toInt64(countIf(colour = 'red' AND days_left < -90)),
+		toInt64(sumIf(on_time_original, state = 'accepted')), toInt64(sumIf(on_time_current, state = 'accepted')),
+		toInt64(sumIf(days_to_close, state = 'accepted')),
+		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines))
+		FROM (` + inner + `)`
+	var s RectificationStats
+	var v [18]int64
+	ptrs := make([]any, len(v))
+	for i := range v {
+		ptrs[i] = &v[i]
+	}
+	if err := q.QueryRow(ctx, query, args...).Scan(ptrs...); err != nil {
+		return s, fmt.Errorf("rectifications: summary: %w", err)
+	}
+	s.Total, s.Open, s.Green, s.Yellow, s.Red = int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4])
+	s.Accepted, s.Cancelled, s.Overdue30 = int(v[5]), int(v[6]), int(v[7])
+	s.Aging = [4]int{int(v[8]), int(v[9]), int(v[10]), int(v[11])}
+	s.Closings, s.Reopenings, s.MissedTotal = int(v[15]), int(v[16]), int(v[17])
+	if s.Accepted > 0 {
+		n := float64(s.Accepted)
+		s.OnTimeOriginal, s.OnTimeCurrent, s.MeanDaysToClose = float64(v[12])/n, float64(v[13])/n, float64(v[14])/n
+	}
+	if s.Closings > 0 {
+		s.Recurrence = float64(s.Reopenings) / float64(s.Closings)
+	}
+	return s, nil
+}
