@@ -2,12 +2,15 @@ package projections_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
+	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/projections"
@@ -144,5 +147,58 @@ func TestRebuildSwapsInCompleteTables(t *testing.T) {
 	}
 	if got := count(t, conn, "SELECT count() FROM "+db+".seen"); got != head.Commit {
 		t.Errorf("seen has %d rows after a second rebuild, want %d", got, head.Commit)
+	}
+}
+
+// TestProjectorRunFollowsLiveAppends starts the projector on a seeded log,
+// appends while it runs, and waits (polling with a deadline) until every
+// new event is in ClickHouse.
+func TestProjectorRunFollowsLiveAppends(t *testing.T) {
+	conn, db := chtest.Open(t)
+	log, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: 3000, Until: domain.Date{Year: 2025, Month: 5, Day: 20}}); err != nil {
+		t.Fatal(err)
+	}
+	p := projections.NewProjector(conn, db, log, catalog.New(), []projections.Model{&tally{}})
+	done := make(chan error, 1)
+	runCtx, stop := context.WithCancel(ctx)
+	go func() { done <- p.Run(runCtx) }()
+
+	// New areas are registered while the projector follows the log.
+	h := command.NewHandler(log, catalog.New())
+	for i := range 200 {
+		id := fmt.Sprintf("live-%03d", i)
+		cmd := command.Command{ID: "register-" + id, Actor: domain.Actor{ID: "office-1"}}
+		_, err := command.Create(ctx, h, org.AreaStream(id), cmd, func(m domain.Meta) ([]domain.Event, error) {
+			return org.NewArea(id, org.RegisterArea{Name: "新片区" + id, Leader: "王伟"}, m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	head, _ := log.Head()
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Position() < head.Commit {
+		if time.Now().After(deadline) {
+			t.Fatalf("projector at %d after 30 s, log at %d", p.Position(), head.Commit)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("projector stopped: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	stop()
+	if err := <-done; err != nil && err != context.Canceled {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := count(t, conn, "SELECT count() FROM "+db+".seen"); got != head.Commit {
+		t.Errorf("seen has %d rows, the log %d events", got, head.Commit)
 	}
 }
