@@ -135,22 +135,69 @@ func (p *Projector) CatchUpWithProgress(ctx context.Context, progress Progress) 
 	return p.catchUp(ctx, after, progress)
 }
 
+// catchUp runs three stages side by side, each on its own goroutine, so
+// the machine's cores share the work: reading and decoding page N+2,
+// applying page N+1 to the models (in order: models see each event once,
+// in global order), and writing page N to ClickHouse.
 func (p *Projector) catchUp(ctx context.Context, after eventlog.Position, progress Progress) (eventlog.Position, error) {
-	for {
-		page, err := p.log.ReadAll(ctx, after, p.pageSize)
-		if err != nil {
-			return after, fmt.Errorf("projections: read log after %v: %w", after, err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	decodedPages := make(chan []Event, 1)
+	appliedPages := make(chan applied, 1)
+	errs := make(chan error, 3)
+	go func() {
+		defer close(decodedPages)
+		for from := after; ; {
+			page, err := p.log.ReadAll(ctx, from, p.pageSize)
+			if err != nil {
+				errs <- fmt.Errorf("projections: read log after %v: %w", from, err)
+				return
+			}
+			if len(page) == 0 {
+				return
+			}
+			events, err := p.decode(page)
+			if err != nil {
+				errs <- err
+				return
+			}
+			select {
+			case decodedPages <- events:
+			case <-ctx.Done():
+				return
+			}
+			from = page[len(page)-1].Position
 		}
-		if len(page) == 0 {
-			return after, nil
+	}()
+	go func() {
+		defer close(appliedPages)
+		for events := range decodedPages {
+			rows, err := p.apply(ctx, events)
+			if err != nil {
+				errs <- err
+				return
+			}
+			select {
+			case appliedPages <- applied{rows: rows, last: events[len(events)-1].Position, n: len(events)}:
+			case <-ctx.Done():
+				return
+			}
 		}
-		if err := p.project(ctx, page); err != nil {
+	}()
+	for a := range appliedPages {
+		if err := p.commit(ctx, a); err != nil {
 			return after, err
 		}
-		after = page[len(page)-1].Position
+		after = a.last
 		if progress != nil {
 			progress(after, p.events.Load())
 		}
+	}
+	select {
+	case err := <-errs:
+		return after, err
+	default:
+		return after, ctx.Err()
 	}
 }
 
@@ -192,35 +239,76 @@ func (p *Projector) Run(ctx context.Context) error {
 	}
 }
 
-// project folds one page into rows and writes them, retrying the writes
-// with backoff while ClickHouse is unavailable (the rows are kept: models
-// must not see the same events twice), then moves the checkpoint.
+// applied is a page folded into rows, waiting to be written.
+type applied struct {
+	rows *Rows
+	last eventlog.Position
+	n    int
+}
+
+// project folds one page into rows and writes it.
 func (p *Projector) project(ctx context.Context, page []eventlog.Event) error {
-	var rows Rows
+	events, err := p.decode(page)
+	if err != nil {
+		return err
+	}
+	rows, err := p.apply(ctx, events)
+	if err != nil {
+		return err
+	}
+	return p.commit(ctx, applied{rows: rows, last: page[len(page)-1].Position, n: len(page)})
+}
+
+// decode decodes a page's payloads, in parallel: decoding is pure.
+func (p *Projector) decode(page []eventlog.Event) ([]Event, error) {
+	out := make([]Event, len(page))
+	const workers = 2
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(page); i += workers {
+				data, err := p.reg.Decode(page[i].Type, page[i].SchemaVersion, page[i].Payload)
+				if err != nil {
+					errs[w] = fmt.Errorf("projections: position %v: %w", page[i].Position, err)
+					return
+				}
+				out[i] = Event{Event: page[i], Data: data}
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// apply folds decoded events into every model's rows, in order.
+func (p *Projector) apply(ctx context.Context, events []Event) (*Rows, error) {
+	rows := &Rows{}
 	h := history{log: p.log, reg: p.reg}
-	for i := range page {
-		data, err := p.reg.Decode(page[i].Type, page[i].SchemaVersion, page[i].Payload)
-		if err != nil {
-			return fmt.Errorf("projections: position %v: %w", page[i].Position, err)
-		}
-		e := Event{Event: page[i], Data: data}
+	for _, e := range events {
 		for _, m := range p.models {
-			if err := m.Apply(ctx, e, h, &rows); err != nil {
-				return fmt.Errorf("projections: %s at position %v: %w", m.Name(), page[i].Position, err)
+			if err := m.Apply(ctx, e, h, rows); err != nil {
+				return nil, fmt.Errorf("projections: %s at position %v: %w", m.Name(), e.Position, err)
 			}
 		}
 	}
-	last := page[len(page)-1].Position
+	return rows, nil
+}
+
+// commit writes a page's rows, retrying with backoff while ClickHouse is
+// unavailable (the rows are kept: models must not see the same events
+// twice), then moves the checkpoint.
+func (p *Projector) commit(ctx context.Context, a applied) error {
 	delay := p.backoff
 	for {
-		err := p.write(ctx, &rows)
+		err := p.write(ctx, a.rows)
 		if err == nil {
-			err = WriteCheckpoint(ctx, p.conn, p.db, p.name, last)
+			err = WriteCheckpoint(ctx, p.conn, p.db, p.name, a.last)
 		}
 		if err == nil {
 			break
 		}
-		p.logger.Warn("projections: write failed; retrying", "position", last.String(), "err", err, "retry_in", delay)
+		p.logger.Warn("projections: write failed; retrying", "position", a.last.String(), "err", err, "retry_in", delay)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -232,8 +320,8 @@ func (p *Projector) project(ctx context.Context, page []eventlog.Event) error {
 			p.logger.Warn("projections: reading high-water marks", "err", err)
 		}
 	}
-	p.position.Store(last.Commit)
-	p.events.Add(uint64(len(page)))
+	p.position.Store(a.last.Commit)
+	p.events.Add(uint64(a.n))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/cxzy/ledger/domain"
@@ -27,6 +28,10 @@ func (e env) clickhouseFlag(fs *flag.FlagSet) *string {
 }
 
 func (e env) openProjections(ctx context.Context, name string, args []string) (*projectionsSetup, func(), int) {
+	// Replaying the log allocates briskly and keeps little: collecting
+	// garbage less often buys a fifth of a rebuild's time for a few
+	// hundred megabytes of heap.
+	debug.SetGCPercent(400)
 	fs := e.flags(name)
 	cfg := e.logFlags(fs)
 	dsn := e.clickhouseFlag(fs)

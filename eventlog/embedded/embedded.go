@@ -8,7 +8,7 @@
 //
 // Keys (one keyspace, a one-byte prefix per kind; integers big-endian):
 //
-//	'e' position                  → the event's envelope as JSON (position left out)
+//	'e' position                  → the event's envelope (record.go; position left out)
 //	'g' position                  → link of the global hash chain
 //	'i' stream 0x00 version       → position
 //	'h' stream                    → last version (8 bytes) and hash (32)
@@ -50,7 +50,7 @@ var (
 
 // formatVersion names the key layout above; a store of another layout is
 // refused rather than misread.
-const formatVersion = "pebble-1"
+const formatVersion = "pebble-2"
 
 // Limits that keep one append a reasonable part of one batch.
 const (
@@ -723,23 +723,6 @@ func (sub *subscription) Next(ctx context.Context) (eventlog.Event, error) {
 func (sub *subscription) Close() error {
 	sub.once.Do(func() { close(sub.closed) })
 	return nil
-}
-
-// encode gives an event's stored form: its envelope as JSON, without the
-// position, which is the event's key.
-func encode(stream string, e eventlog.Event) ([]byte, error) {
-	e.Stream = stream
-	e.Position = eventlog.Position{}
-	return json.Marshal(&e)
-}
-
-func decode(pos uint64, data []byte) (eventlog.Event, error) {
-	var e eventlog.Event
-	if err := json.Unmarshal(data, &e); err != nil {
-		return e, fmt.Errorf("position %d: undecodable event: %w", pos, err)
-	}
-	e.Position = eventlog.Position{Commit: pos, Prepare: pos}
-	return e, nil
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
