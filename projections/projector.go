@@ -31,16 +31,17 @@ type Conn interface {
 // by position) and append-only tables skip rows at or below the highest
 // position they already hold, so every figure stays exact.
 type Projector struct {
-	conn     Conn
-	db       string
-	log      eventlog.Store
-	reg      *domain.Registry
-	models   []Model
-	name     string // checkpoint name
-	suffix   string // appended to every table name (rebuilds write to "__next")
-	pageSize int
-	logger   *slog.Logger
-	backoff  time.Duration
+	conn       Conn
+	db         string
+	log        eventlog.Store
+	reg        *domain.Registry
+	models     []Model
+	name       string // checkpoint name
+	suffix     string // appended to every table name (rebuilds write to "__next")
+	pageSize   int
+	logger     *slog.Logger
+	backoff    time.Duration
+	maxBackoff time.Duration
 
 	position atomic.Uint64 // commit position of the last page written
 	events   atomic.Uint64 // events projected since start
@@ -62,11 +63,17 @@ func WithName(name string) Option { return func(p *Projector) { p.name = name } 
 // WithTableSuffix writes every table under its name plus suffix.
 func WithTableSuffix(s string) Option { return func(p *Projector) { p.suffix = s } }
 
+// WithBackoff sets the first and the longest wait between attempts to
+// write to ClickHouse while it is unavailable (default 500 ms and 30 s).
+func WithBackoff(first, max time.Duration) Option {
+	return func(p *Projector) { p.backoff, p.maxBackoff = first, max }
+}
+
 // NewProjector returns a projector of models into database db.
 func NewProjector(conn Conn, db string, log eventlog.Store, reg *domain.Registry, models []Model, opts ...Option) *Projector {
 	p := &Projector{
 		conn: conn, db: db, log: log, reg: reg, models: models,
-		name: "live", pageSize: 20000, logger: slog.Default(), backoff: 500 * time.Millisecond,
+		name: "live", pageSize: 20000, logger: slog.Default(), backoff: 500 * time.Millisecond, maxBackoff: 30 * time.Second,
 	}
 	for _, o := range opts {
 		o(p)
@@ -76,6 +83,24 @@ func NewProjector(conn Conn, db string, log eventlog.Store, reg *domain.Registry
 
 // Position is the commit position of the last event written to ClickHouse.
 func (p *Projector) Position() uint64 { return p.position.Load() }
+
+// Lag is how many positions the read models are behind the log: the
+// log's last position minus the last one written to ClickHouse. It is the
+// figure /metrics exports as projector lag. For the embedded log the
+// difference counts events; for KurrentDB it is bytes of its log.
+func (p *Projector) Lag() (uint64, error) {
+	h, ok := p.log.(interface {
+		Head() (eventlog.Position, error)
+	})
+	if !ok {
+		return 0, errors.New("projections: this event log cannot tell its head")
+	}
+	head, err := h.Head()
+	if err != nil {
+		return 0, err
+	}
+	return head.Commit - min(head.Commit, p.position.Load()), nil
+}
 
 // Events is the number of events projected since the projector started.
 func (p *Projector) Events() uint64 { return p.events.Load() }
@@ -314,7 +339,7 @@ func (p *Projector) commit(ctx context.Context, a applied) error {
 			return ctx.Err()
 		case <-time.After(delay):
 		}
-		delay = min(2*delay, 30*time.Second)
+		delay = min(2*delay, p.maxBackoff)
 		// Some tables may hold the page already: ask them again.
 		if err := p.loadHighWater(ctx); err != nil {
 			p.logger.Warn("projections: reading high-water marks", "err", err)
