@@ -55,6 +55,9 @@ func (r *Rows) Add(table string, values ...any) {
 	r.tables[table] = append(r.tables[table], values)
 }
 
+// Table returns the rows collected for one table, in the order added.
+func (r *Rows) Table(name string) [][]any { return r.tables[name] }
+
 // Model is one read model. Apply is called for every event in global
 // order and adds the rows the event changes; a model that keeps state per
 // entity may use History to rebuild an entity it has not seen since the

@@ -409,6 +409,15 @@ func tableKey(t Table) []string {
 	return key
 }
 
+// Compact returns the rows of one page the projector would write to t:
+// for a replacing table, only the last row of each entity.
+func (t Table) Compact(batch [][]any) [][]any {
+	if t.AppendOnly || len(tableKey(t)) == 0 {
+		return batch
+	}
+	return lastPerKey(t, batch)
+}
+
 // lastPerKey keeps, in order, the last row of each key.
 func lastPerKey(t Table, batch [][]any) [][]any {
 	key := tableKey(t)
