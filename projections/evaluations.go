@@ -125,7 +125,7 @@ func (m *Evaluations) Apply(ctx context.Context, e Event, h History, out *Rows) 
 	if err != nil {
 		return err
 	}
-	v := e.Position.Commit
+	v := e.Seq()
 	switch t := got.(type) {
 	case *tracked[*evaluation.Survey]:
 		s := t.agg

@@ -55,7 +55,7 @@ func (m *Events) Apply(ctx context.Context, e Event, h History, out *Rows) error
 		return err
 	}
 	out.Add("events",
-		e.Position.Commit, e.Position.Commit, e.Position.Prepare, e.ID, e.Stream, e.Version, e.Type, Family(e.Type),
+		e.Seq(), e.Seq(), e.Position.Prepare, e.ID, e.Stream, e.Version, e.Type, Family(e.Type),
 		evTime(e.OccurredAt), evTime(e.RecordedAt), boolUInt8(IsLate(e)), e.Actor, e.Unit, area,
 		e.CommandID, e.CorrelationID, e.CausationID, uint32(e.SchemaVersion), string(e.Payload),
 		e.PrevHash.String(), e.Hash.String())

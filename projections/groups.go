@@ -100,7 +100,7 @@ func (m *Groups) Apply(ctx context.Context, e Event, h History, out *Rows) error
 		}
 		findings, rect := s.in.InForce()
 		out.Add("inspections", s.in.ID, s.in.GroupID, s.in.UnitID, s.in.Kind.String(), evTime(s.started), evTime(s.completed),
-			uint32(findings), uint32(rect), s.in.State(), e.Position.Commit)
+			uint32(findings), uint32(rect), s.in.State(), e.Seq())
 		return nil
 	}
 	g, changes, err := m.cover.apply(ctx, e, h)
@@ -108,10 +108,10 @@ func (m *Groups) Apply(ctx context.Context, e Event, h History, out *Rows) error
 		return err
 	}
 	if g != nil {
-		out.Add("groups", g.group.ID, g.group.Name, g.group.State(), uint32(len(g.group.Members)), e.Position.Commit)
+		out.Add("groups", g.group.ID, g.group.Name, g.group.State(), uint32(len(g.group.Members)), e.Seq())
 	}
 	for _, c := range changes {
-		out.Add("group_units", c.group, c.unit, c.via, boolUInt8(c.active), e.Position.Commit)
+		out.Add("group_units", c.group, c.unit, c.via, boolUInt8(c.active), e.Seq())
 	}
 	return nil
 }

@@ -42,6 +42,14 @@ type Event struct {
 	Data domain.Event
 }
 
+// Seq is the event's place in the global order as one number, the
+// position read models store (column position, and version of replacing
+// tables). It is the prepare position: the embedded log sets it equal to
+// the commit position, and in KurrentDB the events of one append share a
+// commit position but each has its own prepare position, increasing in
+// the global order.
+func (e Event) Seq() uint64 { return e.Position.Prepare }
+
 // Rows collects the rows a page of events gives, per table.
 type Rows struct {
 	tables map[string][][]any

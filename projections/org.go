@@ -70,7 +70,7 @@ func (x *UnitIndex) Apply(e Event) string {
 	if r, ok := e.Data.(org.UnitRegistered); ok {
 		info.RegisteredAt = r.OccurredAt
 	}
-	info.Position = e.Position.Commit
+	info.Position = e.Seq()
 	return id
 }
 
@@ -255,7 +255,7 @@ func orgEntity[T any, P interface {
 		}
 	}
 	P(&s.state).Apply(e.Data)
-	s.pos = e.Position.Commit
+	s.pos = e.Seq()
 	return s, nil
 }
 

@@ -62,7 +62,7 @@ func (m *Pledges) Apply(ctx context.Context, e Event, h History, out *Rows) erro
 	out.Add(pledgesTable, p.ID(), e.Stream, p.Unit(), p.Member(), p.Maker().String(), t.d.area, t.d.kind,
 		p.Quarter().String(), p.Category().String(), p.Title(), p.State().String(),
 		dateTime(p.SubmittedAt()), dateTime(p.FiledAt()), dateTime(p.DisclosedAt()), dateTime(p.FulfilledAt()), dateTime(p.LapsedAt()),
-		uint8(p.Progress()), uint32(reports), score, grade, e.Position.Commit, e.RecordedAt.UTC())
+		uint8(p.Progress()), uint32(reports), score, grade, e.Seq(), e.RecordedAt.UTC())
 	return nil
 }
 

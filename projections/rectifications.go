@@ -266,7 +266,7 @@ func rectRow(r *rectification.Rectification, u *org.Unit, e Event, loc *time.Loc
 		requested, granted, denied,
 		uint32(r.Rejections()), uint32(r.Reopenings()), uint32(len(r.Closings())), uint32(len(missed)), rectDate(lastMissed),
 		closedAt, closedOn, rectBool(onOriginal), rectBool(onCurrent), rectBool(r.State() == rectification.StateCancelled),
-		e.Position.Commit, e.RecordedAt.UTC(),
+		e.Seq(), e.RecordedAt.UTC(),
 	}
 }
 

@@ -55,7 +55,7 @@ func (m *Reviews) Apply(ctx context.Context, e Event, h History, out *Rows) erro
 	out.Add(reviewsTable, r.ID, r.Subject.String(), r.UnitID, r.MemberID, t.d.area, t.d.kind, r.Form.String(),
 		r.Quarter.String(), monthIn(t.first, loc), r.Reviewer,
 		uint32(r.ShortcomingCount()), uint32(r.MeasureCount()), uint32(r.RectificationsOrdered()), uint32(r.Corrections),
-		boolUInt8(r.Retracted), t.first, e.Position.Commit)
+		boolUInt8(r.Retracted), t.first, e.Seq())
 	return nil
 }
 

@@ -217,7 +217,7 @@ func (m *Trends) Apply(ctx context.Context, e Event, h History, out *Rows) error
 		return err
 	}
 	for _, d := range deltas {
-		out.Add(trendsTable, e.Position.Commit, d.key.at, monthIn(d.key.at, m.loc()), d.key.quarter,
+		out.Add(trendsTable, e.Seq(), d.key.at, monthIn(d.key.at, m.loc()), d.key.quarter,
 			t.d.area, t.d.kind, t.d.unit, d.key.metric, d.n)
 	}
 	return nil
