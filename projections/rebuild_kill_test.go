@@ -20,10 +20,10 @@ import (
 	"github.com/cxzy/ledger/projections/chtest"
 )
 
-// The kill test runs this binary again as a child that rebuilds and
-// prints a line after every page; the parent kills it with SIGKILL after a
-// random number of pages, ten times, then lets a rebuild finish and checks
-// every figure.
+// The kill test runs this binary again as a child that rebuilds every
+// read model (and the tally) and prints a line after every page; the
+// parent kills it with SIGKILL after a random number of pages, ten times,
+// then lets a rebuild finish and reconciles every figure with the log.
 const rebuildChildEnv = "LEDGER_REBUILD_CHILD"
 
 func TestMain(m *testing.M) {
@@ -47,7 +47,8 @@ func rebuildChild(arg string) int {
 		return 2
 	}
 	out := bufio.NewWriter(os.Stdout)
-	_, err = projections.Rebuild(context.Background(), conn, db, log, catalog.New(), []projections.Model{&tally{}},
+	reg := catalog.New()
+	_, err = projections.Rebuild(context.Background(), conn, db, log, reg, append(projections.All(log, reg, domain.DefaultLocation()), &tally{}),
 		func(pos eventlog.Position, n uint64) { fmt.Fprintln(out, pos.Commit); out.Flush() },
 		projections.WithPageSize(100))
 	if err != nil {
@@ -111,7 +112,9 @@ func TestRebuildSurvivesKills(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	pos, err := projections.Rebuild(ctx, conn, db, log, catalog.New(), []projections.Model{&tally{}}, nil, projections.WithPageSize(100))
+	reg := catalog.New()
+	all := func() []projections.Model { return projections.All(log, reg, domain.DefaultLocation()) }
+	pos, err := projections.Rebuild(ctx, conn, db, log, reg, append(all(), &tally{}), nil, projections.WithPageSize(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,5 +129,16 @@ func TestRebuildSurvivesKills(t *testing.T) {
 	}
 	if got := count(t, conn, "SELECT count() FROM (SELECT position FROM "+db+".seen GROUP BY position HAVING count() > 1)"); got != 0 {
 		t.Errorf("%d positions written twice", got)
+	}
+	// Every figure of every read model, against the log.
+	n, diffs, err := projections.Reconcile(ctx, conn, db, log, reg, all(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("figure %s: log %d, ClickHouse %d", d.Figure, d.Log, d.ClickHouse)
+	}
+	if n == 0 {
+		t.Error("no figures reconciled")
 	}
 }
