@@ -18,7 +18,7 @@ import (
 // revision leaves out gets a row with current = 0, so readers select
 // current = 1 and a dropped unit never lingers.
 type Evaluations struct {
-	units    unitIndex
+	units    UnitIndex
 	surveys  map[string]*tracked[*evaluation.Survey]
 	vgs      map[string]*tracked[*evaluation.Vanguard]
 	stars    map[string]*tracked[*evaluation.StarRating]
@@ -79,7 +79,7 @@ func (m *Evaluations) fold(ctx context.Context, e Event, h History) (any, error)
 	if m.rankings == nil {
 		m.rankings = map[string]*tracked[*evaluation.Ranking]{}
 	}
-	if err := m.units.apply(ctx, e, h); err != nil {
+	if err := m.units.Follow(ctx, e, h); err != nil {
 		return nil, err
 	}
 	prefix, _, _ := strings.Cut(e.Stream, "-")
@@ -97,7 +97,7 @@ func (m *Evaluations) fold(ctx context.Context, e Event, h History) (any, error)
 }
 
 // foldStream applies e to the state of its stream (see follow).
-func foldStream[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], units *unitIndex, h History, e Event, newAgg func() A) (*tracked[A], error) {
+func foldStream[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], units *UnitIndex, h History, e Event, newAgg func() A) (*tracked[A], error) {
 	t, err := follow(ctx, m, units, h, e, newAgg)
 	if err != nil {
 		return nil, err

@@ -27,14 +27,30 @@ type UnitInfo struct {
 // area and kind as they stand at the event being projected. A model keeps
 // its own index (models share no state). After a restart the index is
 // empty: Follow and Load rebuild a unit they meet from its stream.
+//
+// It also keeps each unit's earlier places (area and kind by position), so
+// a model can label an entity's rows with where its unit stood when the
+// entity began (At), and a correction later still counts in that place.
+// The zero value is an empty index.
 type UnitIndex struct {
 	units   map[string]*UnitInfo
-	missing map[string]bool // looked up in the log and not found
+	past    map[string][]unitAt // each unit's versions, oldest first
+	missing map[string]bool     // looked up in the log and not found
+}
+
+// unitAt is a unit as it stood from position pos on.
+type unitAt struct {
+	pos  eventlog.Position
+	info UnitInfo
 }
 
 // NewUnitIndex returns an empty index.
-func NewUnitIndex() *UnitIndex {
-	return &UnitIndex{units: map[string]*UnitInfo{}, missing: map[string]bool{}}
+func NewUnitIndex() *UnitIndex { return &UnitIndex{} }
+
+func (x *UnitIndex) init() {
+	if x.units == nil {
+		x.units, x.past, x.missing = map[string]*UnitInfo{}, map[string][]unitAt{}, map[string]bool{}
+	}
 }
 
 // unitEventID is the unit a unit event is about, "" for other events.
@@ -58,6 +74,7 @@ func (x *UnitIndex) Apply(e Event) string {
 	if id == "" {
 		return ""
 	}
+	x.init()
 	info := x.units[id]
 	if info == nil {
 		info = &UnitInfo{ID: id}
@@ -71,6 +88,7 @@ func (x *UnitIndex) Apply(e Event) string {
 		info.RegisteredAt = r.OccurredAt
 	}
 	info.Position = e.Seq()
+	x.past[id] = append(x.past[id], unitAt{pos: e.Position, info: *info})
 	return id
 }
 
@@ -93,6 +111,7 @@ func (x *UnitIndex) Follow(ctx context.Context, e Event, h History) error {
 
 // Lookup returns what the index knows of a unit.
 func (x *UnitIndex) Lookup(id string) (UnitInfo, bool) {
+	x.init()
 	if u, ok := x.units[id]; ok {
 		return *u, true
 	}
@@ -104,7 +123,7 @@ func (x *UnitIndex) Lookup(id string) (UnitInfo, bool) {
 // position before. A unit that has no events then is remembered as
 // missing, so the log is asked once.
 func (x *UnitIndex) Load(ctx context.Context, h History, id string, before eventlog.Position) (UnitInfo, bool, error) {
-	if u, ok := x.Lookup(id); ok || id == "" || x.missing[id] {
+	if u, ok := x.Lookup(id); ok || id == "" || x.missing[id] || h == nil {
 		return u, ok, nil
 	}
 	earlier, err := h.Before(ctx, org.UnitStream(id), before)
@@ -121,6 +140,24 @@ func (x *UnitIndex) Load(ctx context.Context, h History, id string, before event
 	return u, ok, nil
 }
 
+// At is the unit as it stood at position asOf, loading it from its
+// stream's events before now if the index has not seen it. The second
+// result is false for a unit unknown then.
+func (x *UnitIndex) At(ctx context.Context, h History, id string, asOf, now eventlog.Position) (UnitInfo, bool, error) {
+	if _, _, err := x.Load(ctx, h, id, now); err != nil {
+		return UnitInfo{}, false, err
+	}
+	var at UnitInfo
+	found := false
+	for _, v := range x.past[id] {
+		if asOf.Less(v.pos) {
+			break
+		}
+		at, found = v.info, true
+	}
+	return at, found, nil
+}
+
 // AreaOf is the area of a unit as of position before; "" for no unit, an
 // unknown one or the district.
 func (x *UnitIndex) AreaOf(ctx context.Context, h History, id string, before eventlog.Position) (string, error) {
@@ -130,6 +167,7 @@ func (x *UnitIndex) AreaOf(ctx context.Context, h History, id string, before eve
 
 // Each calls f for every unit known.
 func (x *UnitIndex) Each(f func(UnitInfo)) {
+	x.init()
 	for _, u := range x.units {
 		f(*u)
 	}

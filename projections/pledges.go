@@ -14,7 +14,7 @@ import (
 // domain aggregate's own (pledge.Pledge), so the table follows exactly the
 // rules the write path decides by.
 type Pledges struct {
-	units   unitIndex
+	units   UnitIndex
 	pledges map[string]*tracked[*pledge.Pledge]
 	expect  *Pledges
 }
@@ -72,7 +72,7 @@ func (m *Pledges) fold(ctx context.Context, e Event, h History) (*tracked[*pledg
 	if m.pledges == nil {
 		m.pledges = map[string]*tracked[*pledge.Pledge]{}
 	}
-	if err := m.units.apply(ctx, e, h); err != nil {
+	if err := m.units.Follow(ctx, e, h); err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(e.Stream, pledge.Entity+"-") {

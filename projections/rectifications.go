@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/domain"
-	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/domain/rectification"
 )
 
@@ -106,13 +105,12 @@ func (*Rectifications) Tables() []Table {
 // rectState is the items and units a fold has seen.
 type rectState struct {
 	items map[string]*rectification.Rectification
-	units map[string]*org.Unit
+	units UnitIndex
 }
 
 func (s *rectState) init() {
 	if s.items == nil {
 		s.items = map[string]*rectification.Rectification{}
-		s.units = map[string]*org.Unit{}
 	}
 }
 
@@ -124,27 +122,13 @@ func rectID(e Event) (string, bool) {
 	return strings.CutPrefix(e.Stream, rectification.Stream(""))
 }
 
-func rectIsUnitEvent(e Event) bool {
-	switch e.Data.(type) {
-	case org.UnitRegistered, org.UnitRenamed, org.UnitMoved:
-		return true
-	}
-	return false
-}
-
 // fold applies e to the state. h may be nil (Expect sees every event from
 // the start); with h, an entity seen for the first time after a restart is
 // rebuilt from its earlier events. It returns the item e changed, if any.
 func (s *rectState) fold(ctx context.Context, e Event, h History) (*rectification.Rectification, error) {
 	s.init()
-	if rectIsUnitEvent(e) {
-		id := strings.TrimPrefix(e.Stream, org.UnitStream(""))
-		u, err := s.unit(ctx, id, e, h, e.Version > 1)
-		if err != nil {
-			return nil, err
-		}
-		u.Apply(e.Data)
-		return nil, nil
+	if err := s.units.Follow(ctx, e, h); err != nil {
+		return nil, fmt.Errorf("rectifications: %w", err)
 	}
 	id, ok := rectID(e)
 	if !ok {
@@ -165,30 +149,10 @@ func (s *rectState) fold(ctx context.Context, e Event, h History) (*rectificatio
 		s.items[id] = r
 	}
 	r.Apply(e.Data)
-	if _, err := s.unit(ctx, r.Unit(), e, h, true); err != nil {
-		return nil, err
+	if _, _, err := s.units.Load(ctx, h, r.Unit(), e.Position); err != nil {
+		return nil, fmt.Errorf("rectifications: %w", err)
 	}
 	return r, nil
-}
-
-// unit returns the unit id as of just before e, loading its stream's
-// earlier events when it is unknown (after a restart) and load is set.
-func (s *rectState) unit(ctx context.Context, id string, e Event, h History, load bool) (*org.Unit, error) {
-	if u, ok := s.units[id]; ok {
-		return u, nil
-	}
-	u := &org.Unit{}
-	if h != nil && load && id != "" {
-		earlier, err := h.Before(ctx, org.UnitStream(id), e.Position)
-		if err != nil {
-			return nil, fmt.Errorf("rectifications: load unit %s: %w", id, err)
-		}
-		for _, x := range earlier {
-			u.Apply(x.Data)
-		}
-	}
-	s.units[id] = u
-	return u, nil
 }
 
 // Apply folds e and writes the changed item's full row.
@@ -197,7 +161,8 @@ func (m *Rectifications) Apply(ctx context.Context, e Event, h History, out *Row
 	if err != nil || r == nil || !r.Exists() {
 		return err
 	}
-	out.Add(RectificationsTable, rectRow(r, m.apply.units[r.Unit()], e, m.loc)...)
+	u, _ := m.apply.units.Lookup(r.Unit())
+	out.Add(RectificationsTable, rectRow(r, u, e, m.loc)...)
 	return nil
 }
 
@@ -221,10 +186,7 @@ func rectBool(b bool) uint8 {
 
 // rectRow is the item's row in rectColumns order; every figure comes from
 // the aggregate's own accessors so the table means what the domain means.
-func rectRow(r *rectification.Rectification, u *org.Unit, e Event, loc *time.Location) []any {
-	if u == nil {
-		u = &org.Unit{}
-	}
+func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Location) []any {
 	var requested, granted, denied uint32
 	for _, x := range r.Extensions() {
 		requested++
@@ -259,7 +221,7 @@ func rectRow(r *rectification.Rectification, u *org.Unit, e Event, loc *time.Loc
 		loc = domain.DefaultLocation()
 	}
 	return []any{
-		r.ID(), e.Stream, r.Unit(), u.Name, u.AreaID, kind,
+		r.ID(), e.Stream, r.Unit(), u.Name, u.Area, kind,
 		r.Source().Kind.String(), r.Source().Ref, r.Unit(), r.Person(), string(req),
 		r.State().String(), r.OrderedAt().UTC(), rectDate(domain.DateIn(r.OrderedAt(), loc)),
 		rectDate(r.OriginalDeadline()), rectDate(r.Deadline()),
@@ -282,24 +244,14 @@ func (m *Rectifications) Expect(e Event, figures map[string]int64) {
 		m.figs = map[string]map[string]int64{}
 	}
 	for k, v := range m.figs[r.ID()] {
-		rectAddFigure(figures, k, -v)
+		addFigure(figures, k, -v)
 	}
-	area := ""
-	if u := m.expect.units[r.Unit()]; u != nil {
-		area = u.AreaID
-	}
-	c := rectContribution(r, area)
+	u, _ := m.expect.units.Lookup(r.Unit())
+	c := rectContribution(r, u.Area)
 	for k, v := range c {
-		rectAddFigure(figures, k, v)
+		addFigure(figures, k, v)
 	}
 	m.figs[r.ID()] = c
-}
-
-func rectAddFigure(figures map[string]int64, k string, v int64) {
-	figures[k] += v
-	if figures[k] == 0 {
-		delete(figures, k) // Actual reports no zero figures either
-	}
 }
 
 // rectContribution is what one item adds to the figures, overall and for

@@ -16,7 +16,7 @@ import (
 type Reviews struct {
 	Loc *time.Location // deployment zone of the month column; Asia/Shanghai if nil
 
-	units   unitIndex
+	units   UnitIndex
 	reviews map[string]*tracked[*review.Review]
 	expect  *Reviews
 }
@@ -63,7 +63,7 @@ func (m *Reviews) fold(ctx context.Context, e Event, h History) (*tracked[*revie
 	if m.reviews == nil {
 		m.reviews = map[string]*tracked[*review.Review]{}
 	}
-	if err := m.units.apply(ctx, e, h); err != nil {
+	if err := m.units.Follow(ctx, e, h); err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(e.Stream, review.Entity+"-") {

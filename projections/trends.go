@@ -58,7 +58,7 @@ const trendsTable = "facts"
 type Trends struct {
 	Loc *time.Location // deployment zone; Asia/Shanghai if nil
 
-	units    unitIndex
+	units    UnitIndex
 	entities map[string]*tracked[domain.Aggregate]
 	expect   *Trends // the separate state Expect folds into
 }
@@ -234,7 +234,7 @@ func (m *Trends) fold(ctx context.Context, e Event, h History) ([]factDelta, *tr
 	if m.entities == nil {
 		m.entities = map[string]*tracked[domain.Aggregate]{}
 	}
-	if err := m.units.apply(ctx, e, h); err != nil {
+	if err := m.units.Follow(ctx, e, h); err != nil {
 		return nil, nil, err
 	}
 	prefix, _, _ := strings.Cut(e.Stream, "-")
@@ -480,81 +480,6 @@ func CampaignTotals(ctx context.Context, q Querier, db, quarter string) (Totals,
 // place as the figures they correct, even if the unit has moved since.
 type dims struct{ unit, area, kind string }
 
-type unitChange struct {
-	pos        eventlog.Position
-	area, kind string
-}
-
-// unitIndex is a model's own record of where each unit sat over time,
-// from unit.registered and unit.moved. After a restart a unit it has not
-// seen is loaded from the unit's stream.
-type unitIndex struct {
-	units map[string][]unitChange
-}
-
-func (x *unitIndex) apply(ctx context.Context, e Event, h History) error {
-	if x.units == nil {
-		x.units = map[string][]unitChange{}
-	}
-	switch d := e.Data.(type) {
-	case org.UnitRegistered:
-		x.units[d.UnitID] = []unitChange{{e.Position, d.AreaID, d.Kind.String()}}
-	case org.UnitMoved:
-		ch, err := x.load(ctx, h, d.UnitID, e.Position)
-		if err != nil {
-			return err
-		}
-		kind := ""
-		if len(ch) > 0 {
-			kind = ch[len(ch)-1].kind
-		}
-		x.units[d.UnitID] = append(ch, unitChange{e.Position, d.AreaID, kind})
-	}
-	return nil
-}
-
-// load returns a unit's changes before now, reading its stream if the
-// index has not seen the unit (h is nil when folding from the start).
-func (x *unitIndex) load(ctx context.Context, h History, id string, now eventlog.Position) ([]unitChange, error) {
-	if x.units == nil {
-		x.units = map[string][]unitChange{}
-	}
-	if ch, ok := x.units[id]; ok || h == nil || id == "" {
-		return ch, nil
-	}
-	earlier, err := h.Before(ctx, org.UnitStream(id), now)
-	if err != nil {
-		return nil, fmt.Errorf("unit %s: %w", id, err)
-	}
-	var ch []unitChange
-	for _, e := range earlier {
-		switch d := e.Data.(type) {
-		case org.UnitRegistered:
-			ch = append(ch, unitChange{e.Position, d.AreaID, d.Kind.String()})
-		case org.UnitMoved:
-			if len(ch) > 0 {
-				ch = append(ch, unitChange{e.Position, d.AreaID, ch[len(ch)-1].kind})
-			}
-		}
-	}
-	x.units[id] = ch
-	return ch, nil
-}
-
-// dimsAt is where unit id sat at position asOf (now is the position of
-// the event being applied, the limit of what history may be read).
-func (x *unitIndex) dimsAt(ctx context.Context, h History, id string, asOf, now eventlog.Position) (dims, error) {
-	ch, err := x.load(ctx, h, id, now)
-	d := dims{unit: id}
-	for _, c := range ch {
-		if asOf.Less(c.pos) {
-			break
-		}
-		d.area, d.kind = c.area, c.kind
-	}
-	return d, err
-}
-
 // tracked is one entity a model follows: its aggregate, where it counts,
 // when its first event occurred, and that event's position.
 type tracked[A domain.Aggregate] struct {
@@ -567,7 +492,7 @@ type tracked[A domain.Aggregate] struct {
 // follow returns the state of e's stream before e. An entity not seen
 // since the projector started, whose stream began earlier, is rebuilt
 // from the stream's history first.
-func follow[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], units *unitIndex, h History, e Event, newAgg func() A) (*tracked[A], error) {
+func follow[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], units *UnitIndex, h History, e Event, newAgg func() A) (*tracked[A], error) {
 	if t, ok := m[e.Stream]; ok {
 		return t, nil
 	}
@@ -586,9 +511,13 @@ func follow[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], u
 	if s, ok := first.Data.(domain.Scoped); ok && s.ScopeUnit() != "" {
 		unit = s.ScopeUnit()
 	}
-	d, err := units.dimsAt(ctx, h, unit, first.Position, e.Position)
+	u, known, err := units.At(ctx, h, unit, first.Position, e.Position)
 	if err != nil {
 		return nil, err
+	}
+	d := dims{unit: unit}
+	if known {
+		d.area, d.kind = u.Area, u.Kind.String()
 	}
 	t := &tracked[A]{agg: newAgg(), d: d, first: first.OccurredAt.UTC(), pos: first.Position}
 	for _, x := range earlier {
