@@ -118,7 +118,49 @@ func (p *Projector) Start(ctx context.Context) (eventlog.Position, error) {
 		return from, err
 	}
 	p.position.Store(from.Commit)
+	if err := p.settle(ctx); err != nil {
+		return from, err
+	}
 	return from, p.loadHighWater(ctx)
+}
+
+// settle waits until no INSERT into this projector's tables is still
+// running on the server. A projector that died a moment ago may have sent
+// its last batch whole: the server then finishes writing it after the
+// death, and a successor that read the high-water marks before that would
+// write the same rows again.
+func (p *Projector) settle(ctx context.Context) error {
+	var likes []string
+	var args []any
+	for _, m := range p.models {
+		for _, t := range m.Tables() {
+			likes = append(likes, "query LIKE ?")
+			args = append(args, "INSERT INTO "+p.table(t.Name)+" (%")
+		}
+	}
+	if len(likes) == 0 {
+		return nil
+	}
+	q := "SELECT count() FROM system.processes WHERE " + strings.Join(likes, " OR ")
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var running uint64
+		err := p.conn.QueryRow(ctx, q, args...).Scan(&running)
+		if err != nil {
+			return fmt.Errorf("projections: look for inserts still running: %w", err)
+		}
+		if running == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("projections: %d inserts into %s still running after a minute", running, p.db)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (p *Projector) loadHighWater(ctx context.Context) error {
