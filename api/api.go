@@ -1,33 +1,113 @@
-// Package api is the ledger's HTTP interface, built on chi. For now it
-// serves the liveness probe; commands, reads and audit history follow.
+// Package api is the ledger's HTTP interface, built on chi. So far it
+// serves the operations endpoints: liveness, readiness and Prometheus
+// metrics; commands, reads and audit history follow.
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
+
+// Check is one readiness condition: nil when it holds. Details, if any,
+// are shown in the readiness answer (the projector's lag, say).
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) (details any, err error)
+}
 
 // Server holds what the handlers need.
 type Server struct {
-	Logger *slog.Logger
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // metrics; the server adds its own
+	Ready    []Check
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "ledger_http_request_duration_seconds",
+		Help:    "HTTP requests by route pattern, method and status, with their latency.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "method", "status"})
+	s.Registry.MustRegister(requests)
+
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, middleware.Recoverer)
+	r.Use(middleware.RequestID, middleware.RealIP, s.accessLog(requests), middleware.Recoverer)
 	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	return r
 }
 
-// healthz answers 200 while the process serves requests at all; readiness
-// (log open, projections reachable) is a separate probe.
+// accessLog writes one structured line per request and observes its
+// latency. It logs the route pattern and never headers, so tokens in
+// Authorization never reach the logs.
+func (s *Server) accessLog(requests *prometheus.HistogramVec) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			route := chi.RouteContext(r.Context()).RoutePattern()
+			if route == "" {
+				route = "unmatched"
+			}
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+			if s.Logger != nil {
+				s.Logger.Info("request", "id", middleware.GetReqID(r.Context()), "method", r.Method,
+					"route", route, "path", r.URL.Path, "status", status, "bytes", ww.BytesWritten(),
+					"duration_ms", float64(elapsed.Microseconds())/1000)
+			}
+		})
+	}
+}
+
+// healthz answers 200 while the process serves requests at all.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when every readiness check holds, and says
+// which do not.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	checks := map[string]any{}
+	for _, c := range s.Ready {
+		details, err := c.Check(ctx)
+		res := map[string]any{"ok": err == nil}
+		if err != nil {
+			res["error"] = err.Error()
+			status = http.StatusServiceUnavailable
+		}
+		if details != nil {
+			res["details"] = details
+		}
+		checks[c.Name] = res
+	}
+	word := "ready"
+	if status != http.StatusOK {
+		word = "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": word, "checks": checks})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -9,18 +9,34 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/cxzy/ledger/api"
+	"github.com/cxzy/ledger/command"
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/projections"
 )
 
 // Config is ledgerd's configuration; every flag has an environment
 // variable, and a flag given on the command line wins.
 type Config struct {
-	Addr string
-	Log  connect.Config
+	Addr       string
+	Log        connect.Config
+	ClickHouse string        // DSN of the read models
+	Projector  bool          // run the projector in this process
+	Watcher    bool          // run the deadline watcher in this process
+	WatchEvery time.Duration // how often the watcher looks for missed deadlines
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -38,11 +54,27 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Addr, "addr", def("LEDGER_ADDR", "127.0.0.1:8080"), "listen address (LEDGER_ADDR)")
 	fs.StringVar(&c.Log.DataDir, "data-dir", def("LEDGER_DATA_DIR", "data"), "embedded event log directory (LEDGER_DATA_DIR)")
 	fs.StringVar(&c.Log.EventStore, "eventstore", def("LEDGER_EVENTSTORE", connect.Embedded), `"embedded" or an esdb:// connection string (LEDGER_EVENTSTORE)`)
+	fs.StringVar(&c.ClickHouse, "clickhouse", def("LEDGER_CLICKHOUSE", projections.DefaultDSN), "ClickHouse DSN of the read models (LEDGER_CLICKHOUSE)")
+	projector, watcher := def("LEDGER_PROJECTOR", "true"), def("LEDGER_WATCHER", "true")
+	every := def("LEDGER_WATCH_EVERY", "1m")
+	fs.StringVar(&projector, "projector", projector, "run the projector in this process: true or false (LEDGER_PROJECTOR)")
+	fs.StringVar(&watcher, "watcher", watcher, "run the deadline watcher in this process: true or false (LEDGER_WATCHER)")
+	fs.StringVar(&every, "watch-every", every, "how often the deadline watcher looks, e.g. 1m (LEDGER_WATCH_EVERY)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.Projector, err = strconv.ParseBool(projector); err != nil {
+		return c, fmt.Errorf("--projector (LEDGER_PROJECTOR) %q: want true or false", projector)
+	}
+	if c.Watcher, err = strconv.ParseBool(watcher); err != nil {
+		return c, fmt.Errorf("--watcher (LEDGER_WATCHER) %q: want true or false", watcher)
+	}
+	if c.WatchEvery, err = time.ParseDuration(every); err != nil || c.WatchEvery <= 0 {
+		return c, fmt.Errorf("--watch-every (LEDGER_WATCH_EVERY) %q: want a positive duration such as 1m", every)
 	}
 	return c, c.Validate()
 }
@@ -52,6 +84,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr (LEDGER_ADDR) %q: want host:port", c.Addr)
 	}
+	if !strings.HasPrefix(c.ClickHouse, "clickhouse://") {
+		return fmt.Errorf("--clickhouse (LEDGER_CLICKHOUSE) %q: want clickhouse://host:port/database", c.ClickHouse)
+	}
 	return c.Log.Validate()
 }
 
@@ -60,9 +95,15 @@ type Main struct {
 	cfg    Config
 	logger *slog.Logger
 	log    eventlog.Store
+	ch     driver.Conn
+	db     string
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
+
+	projector atomic.Pointer[projections.Projector] // the one running now
+	stop      context.CancelFunc                    // ends the background work
+	work      sync.WaitGroup
 }
 
 // NewMain returns a service that Run starts.
@@ -80,18 +121,143 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open event log: %w", err)
 	}
 	m.log = log
+	// ClickHouse need not be up for ledgerd to start: writes never depend
+	// on it, the projector waits for it, and /readyz says it is missing.
+	ch, db, err := projections.Connect(openCtx, m.cfg.ClickHouse)
+	if err != nil {
+		m.logger.Warn("ClickHouse not reachable yet", "err", err)
+		if ch, db, err = projections.Open(m.cfg.ClickHouse); err != nil {
+			log.Close()
+			return err
+		}
+	}
+	m.ch, m.db = ch, db
 	ln, err := net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
-		log.Close()
+		m.closeStores()
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
-	s := &api.Server{Logger: m.logger}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ledger_projector_lag",
+		Help: "Positions the ClickHouse read models are behind the event log (events, for the embedded log).",
+	}, func() float64 {
+		if p := m.projector.Load(); p != nil {
+			if lag, err := p.Lag(); err == nil {
+				return float64(lag)
+			}
+		}
+		return -1
+	}))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "ledger_projector_events_total",
+		Help: "Events the projector has written to ClickHouse since this process started.",
+	}, func() float64 {
+		if p := m.projector.Load(); p != nil {
+			return float64(p.Events())
+		}
+		return 0
+	}))
+	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness()}
 	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.srv.Serve(ln) }()
-	m.logger.Info("ledgerd listening", "addr", ln.Addr().String(), "eventstore", m.cfg.Log.EventStore)
+
+	bg, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	if m.cfg.Projector {
+		m.work.Go(func() { m.runProjector(bg) })
+	}
+	if m.cfg.Watcher {
+		m.work.Go(func() { m.runWatcher(bg) })
+	}
+	m.logger.Info("ledgerd listening", "addr", ln.Addr().String(), "eventstore", m.cfg.Log.EventStore,
+		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher)
 	return nil
+}
+
+// readiness lists what /readyz checks: the log answers a read, ClickHouse
+// answers a ping, and (in a process that runs it) the projector's lag.
+func (m *Main) readiness() []api.Check {
+	checks := []api.Check{
+		{Name: "event_log", Check: func(ctx context.Context) (any, error) {
+			_, err := m.log.ReadAll(ctx, eventlog.Start, 1)
+			return nil, err
+		}},
+		{Name: "clickhouse", Check: func(ctx context.Context) (any, error) {
+			return nil, m.ch.Ping(ctx)
+		}},
+	}
+	if m.cfg.Projector {
+		checks = append(checks, api.Check{Name: "projector", Check: func(context.Context) (any, error) {
+			p := m.projector.Load()
+			if p == nil {
+				return nil, errors.New("not started")
+			}
+			lag, err := p.Lag()
+			return map[string]any{"lag": lag, "position": p.Position()}, err
+		}})
+	}
+	return checks
+}
+
+// runProjector keeps a projector following the log until bg ends. A
+// projector that fails (ClickHouse gone at start, a schema error) is
+// replaced by a fresh one, with fresh models, after a pause.
+func (m *Main) runProjector(bg context.Context) {
+	reg := catalog.New()
+	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
+		p := projections.NewProjector(m.ch, m.db, m.log, reg, projections.All(m.log, reg, domain.DefaultLocation()),
+			projections.WithLogger(m.logger))
+		m.projector.Store(p)
+		err := p.Run(bg)
+		if bg.Err() != nil {
+			return
+		}
+		m.logger.Error("projector stopped; starting a fresh one", "err", err, "in", delay)
+		select {
+		case <-bg.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+// runWatcher records missed deadlines every WatchEvery, through the write
+// path, as the deadline-watcher actor.
+func (m *Main) runWatcher(bg context.Context) {
+	h := command.NewHandler(m.log, catalog.New())
+	w := projections.NewWatcher(m.ch, m.db, h, domain.DefaultLocation(), "deadline-watcher")
+	t := time.NewTicker(m.cfg.WatchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-bg.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(bg, m.cfg.WatchEvery)
+		n, err := w.Tick(ctx, time.Now())
+		cancel()
+		if err != nil {
+			m.logger.Warn("deadline watcher", "err", err)
+		}
+		if n > 0 {
+			m.logger.Info("deadline watcher recorded missed deadlines", "items", n)
+		}
+	}
+}
+
+func (m *Main) closeStores() {
+	if m.ch != nil {
+		m.ch.Close()
+	}
+	if m.log != nil {
+		m.log.Close()
+	}
 }
 
 // Addr is the address the service listens on.
@@ -101,6 +267,10 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // seconds), and closes the event log.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stop != nil {
+		m.stop()
+		m.work.Wait()
+	}
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
@@ -108,6 +278,9 @@ func (m *Main) Close() error {
 		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.ch != nil {
+		errs = append(errs, m.ch.Close())
 	}
 	if m.log != nil {
 		errs = append(errs, m.log.Close())
