@@ -25,5 +25,5 @@ echo "projecting the log into ClickHouse (database ledger)"
 echo "analysts: clickhouse-client --database ledger (see projections/README.md)"
 
 addr="${LEDGER_ADDR:-127.0.0.1:8080}"
-echo "ledgerd on http://$addr (try: curl http://$addr/healthz); Ctrl-C stops it"
+echo "ledgerd on http://$addr (try: curl http://$addr/readyz, or /metrics); Ctrl-C stops it"
 exec "$state/bin/ledgerd" --addr "$addr" --data-dir "$data"
