@@ -24,6 +24,7 @@ commands:
   project    catch the ClickHouse read models up with the log
   rebuild    replay the whole log into new read-model tables and swap them in
   reconcile  compare every figure in ClickHouse with the same figure from the log
+  token      mint a development token signed with LEDGER_JWT_SECRET
 
 Run 'ledgerctl <command> -h' for a command's flags.
 `
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.rebuild(ctx, args[1:])
 	case "reconcile":
 		return e.reconcile(ctx, args[1:])
+	case "token":
+		return e.token(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

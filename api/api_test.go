@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/cxzy/ledger/api"
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/eventlog"
+)
+
+type body struct {
+	Name     string      `json:"name"`
+	Count    int         `json:"count"`
+	Deadline domain.Date `json:"deadline"`
+}
+
+// decodeServer answers 204 when DecodeJSON accepts, or the problem.
+func decodeServer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b body
+		if err := api.DecodeJSON(w, r, &b); err != nil {
+			api.WriteProblem(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func problemOf(t *testing.T, rec *httptest.ResponseRecorder) api.Problem {
+	t.Helper()
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json; body %s", ct, rec.Body)
+	}
+	var p api.Problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDecodeJSON(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+		field       string
+	}{
+		{"valid", "application/json", `{"name":"整改","count":2,"deadline":"2026-03-31"}`, 204, ""},
+		{"charset is fine", "application/json; charset=utf-8", `{"name":"x"}`, 204, ""},
+		{"malformed", "application/json", `{"name":`, 400, ""},
+		{"not json at all", "application/json", `name=x`, 400, ""},
+		{"unknown field", "application/json", `{"name":"x","actor":"admin"}`, 400, "actor"},
+		{"wrong type names the field", "application/json", `{"count":"two"}`, 400, "count"},
+		{"two objects", "application/json", `{"name":"a"}{"name":"b"}`, 400, ""},
+		{"empty body", "application/json", ``, 400, ""},
+		{"bad date", "application/json", `{"deadline":"31.03.2026"}`, 400, ""},
+		{"wrong content type", "text/plain", `{"name":"x"}`, 415, "Content-Type"},
+		{"no content type", "", `{"name":"x"}`, 415, "Content-Type"},
+		{"too large", "application/json", `{"name":"` + strings.Repeat("长", api.MaxBody/3+10) + `"}`, 413, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			rec := httptest.NewRecorder()
+			decodeServer().ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status == 204 {
+				return
+			}
+			p := problemOf(t, rec)
+			if p.Status != tt.status || p.Field != tt.field || p.Detail == "" || p.Instance != "/x" {
+				t.Errorf("problem = %+v, want status %d naming field %q", p, tt.status, tt.field)
+			}
+		})
+	}
+}
+
+func TestProblemFor(t *testing.T) {
+	conflict := &eventlog.ConflictError{Stream: "s", Expected: eventlog.Exact(2), Actual: 3}
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		field  string
+	}{
+		{"validation", fmt.Errorf("decide: %w", domain.Invalid("deadline", "must be after the order date")), 422, "deadline"},
+		{"transition", &domain.TransitionError{Entity: "pledge", ID: "p1", From: "filed", Command: "withdraw"}, 422, ""},
+		{"not found", fmt.Errorf("pledge p1: %w", domain.ErrNotFound), 404, ""},
+		{"already exists", fmt.Errorf("pledge-p1: %w", domain.ErrAlreadyExists), 409, ""},
+		{"conflict", fmt.Errorf("append: %w", conflict), 409, ""},
+		{"if-match mismatch", fmt.Errorf("%w: %w", api.ErrIfMatch, conflict), 412, "If-Match"},
+		{"anything else", errors.New("disk on fire"), 500, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := api.ProblemFor(tt.err)
+			if p.Status != tt.status || p.Field != tt.field || p.Type == "" || p.Title == "" {
+				t.Errorf("problem = %+v, want status %d field %q", p, tt.status, tt.field)
+			}
+			if tt.status == 500 && strings.Contains(p.Detail, "disk") {
+				t.Errorf("an internal error leaks its text: %q", p.Detail)
+			}
+		})
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	key := []byte("test-secret-of-enough-length-000")
+	h := api.HS256{Key: key}
+	now := time.Now()
+	good, err := h.Mint(api.Principal{Subject: "clerk-u0012", Roles: []api.Role{api.RoleClerk}, Units: []string{"u0012"}}, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, _ := h.Mint(api.Principal{Subject: "clerk-u0012", Roles: []api.Role{api.RoleClerk}}, time.Hour, now.Add(-2*time.Hour))
+	otherKey, _ := api.HS256{Key: []byte("another-secret-of-enough-length")}.Mint(api.Principal{Subject: "x", Roles: []api.Role{api.RoleAdmin}}, time.Hour, now)
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "x", "roles": []string{"admin"}, "exp": now.Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	noExpiry, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "x", "roles": []string{"admin"}}).SignedString(key)
+	badRole, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "x", "roles": []string{"root"}, "exp": now.Add(time.Hour).Unix()}).SignedString(key)
+	noSubject, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"roles": []string{"clerk"}, "exp": now.Add(time.Hour).Unix()}).SignedString(key)
+
+	var seen api.Principal
+	handler := api.Authenticate(h)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, _ = api.PrincipalFrom(r.Context())
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	tests := []struct {
+		name   string
+		header string
+		status int
+	}{
+		{"valid token", "Bearer " + good, 204},
+		{"no header", "", 401},
+		{"not bearer", "Basic " + good, 401},
+		{"expired", "Bearer " + expired, 401},
+		{"signed with another key", "Bearer " + otherKey, 401},
+		{"alg none", "Bearer " + none, 401},
+		{"no expiry", "Bearer " + noExpiry, 401},
+		{"unknown role", "Bearer " + badRole, 401},
+		{"no subject", "Bearer " + noSubject, 401},
+		{"garbage", "Bearer abc.def.ghi", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status == 401 {
+				if p := problemOf(t, rec); p.Field != "Authorization" || rec.Header().Get("WWW-Authenticate") == "" {
+					t.Errorf("401 without a clear problem: %+v", p)
+				}
+			}
+		})
+	}
+	if seen.Subject != "clerk-u0012" || !seen.Has(api.RoleClerk) || seen.Has(api.RoleAdmin) || len(seen.Units) != 1 {
+		t.Errorf("principal = %+v", seen)
+	}
+}

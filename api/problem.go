@@ -1,0 +1,94 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/eventlog"
+)
+
+// Problem is an RFC 9457 problem detail. Field names the request field at
+// fault, when there is one, as a JSON path ("deadline", "evidence[1].sha256").
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Field    string `json:"field,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Detail }
+
+// problemType names each kind of problem with a stable URI reference.
+func problemType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "/problems/malformed-request"
+	case http.StatusUnauthorized:
+		return "/problems/unauthenticated"
+	case http.StatusForbidden:
+		return "/problems/forbidden"
+	case http.StatusNotFound:
+		return "/problems/not-found"
+	case http.StatusConflict:
+		return "/problems/conflict"
+	case http.StatusPreconditionFailed:
+		return "/problems/version-mismatch"
+	case http.StatusRequestEntityTooLarge:
+		return "/problems/too-large"
+	case http.StatusUnsupportedMediaType:
+		return "/problems/unsupported-media-type"
+	case http.StatusUnprocessableEntity:
+		return "/problems/rejected"
+	}
+	return "about:blank"
+}
+
+// NewProblem builds a problem of a status.
+func NewProblem(status int, detail, field string) *Problem {
+	return &Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail, Field: field}
+}
+
+// ErrIfMatch marks a conflict on a version the client named in If-Match:
+// it becomes 412 rather than 409.
+var ErrIfMatch = errors.New("if-match version does not match")
+
+// ProblemFor turns an error into the problem the client sees. This is the
+// one place errors become HTTP statuses.
+func ProblemFor(err error) *Problem {
+	var (
+		p          *Problem
+		validation *domain.ValidationError
+		transition *domain.TransitionError
+		conflict   *eventlog.ConflictError
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &validation):
+		return NewProblem(http.StatusUnprocessableEntity, validation.Error(), validation.Field)
+	case errors.As(err, &transition):
+		return NewProblem(http.StatusUnprocessableEntity, transition.Error(), "")
+	case errors.Is(err, domain.ErrNotFound):
+		return NewProblem(http.StatusNotFound, err.Error(), "")
+	case errors.Is(err, domain.ErrAlreadyExists):
+		return NewProblem(http.StatusConflict, err.Error(), "")
+	case errors.As(err, &conflict) && errors.Is(err, ErrIfMatch):
+		return NewProblem(http.StatusPreconditionFailed, conflict.Error(), "If-Match")
+	case errors.As(err, &conflict):
+		return NewProblem(http.StatusConflict, conflict.Error(), "")
+	}
+	return NewProblem(http.StatusInternalServerError, "internal error", "")
+}
+
+// WriteProblem writes err as application/problem+json.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	p := *ProblemFor(err)
+	p.Instance = r.URL.Path
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
