@@ -1,6 +1,6 @@
-// Package api is the ledger's HTTP interface, built on chi. So far it
-// serves the operations endpoints: liveness, readiness and Prometheus
-// metrics; commands, reads and audit history follow.
+// Package api is the ledger's HTTP interface, built on chi: operations
+// endpoints (liveness, readiness, Prometheus metrics) and authenticated
+// commands; dashboard reads and audit history follow.
 package api
 
 import (
@@ -29,6 +29,10 @@ type Server struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // metrics; the server adds its own
 	Ready    []Check
+	// Commands are served when both are set; every command route requires
+	// a bearer token the Verifier accepts.
+	Commands *Commands
+	Verifier Verifier
 }
 
 // Handler returns the routes.
@@ -48,6 +52,12 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	if s.Commands != nil && s.Verifier != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(Authenticate(s.Verifier))
+			s.Commands.Routes(r)
+		})
+	}
 	return r
 }
 

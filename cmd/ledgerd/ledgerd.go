@@ -37,6 +37,10 @@ type Config struct {
 	Projector  bool          // run the projector in this process
 	Watcher    bool          // run the deadline watcher in this process
 	WatchEvery time.Duration // how often the watcher looks for missed deadlines
+	// JWTSecret verifies bearer tokens (HS256). It comes from the
+	// environment only (LEDGER_JWT_SECRET), never a flag, so it does not
+	// show in process listings. Without it the command API is off.
+	JWTSecret string
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -66,6 +70,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.JWTSecret = getenv("LEDGER_JWT_SECRET")
 	var err error
 	if c.Projector, err = strconv.ParseBool(projector); err != nil {
 		return c, fmt.Errorf("--projector (LEDGER_PROJECTOR) %q: want true or false", projector)
@@ -83,6 +88,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr (LEDGER_ADDR) %q: want host:port", c.Addr)
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		return errors.New("LEDGER_JWT_SECRET must hold at least 32 bytes")
 	}
 	if !strings.HasPrefix(c.ClickHouse, "clickhouse://") {
 		return fmt.Errorf("--clickhouse (LEDGER_CLICKHOUSE) %q: want clickhouse://host:port/database", c.ClickHouse)
@@ -162,6 +170,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return 0
 	}))
 	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness()}
+	if m.cfg.JWTSecret != "" {
+		h := command.NewHandler(m.log, catalog.New())
+		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
+		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret)}
+	} else {
+		m.logger.Warn("LEDGER_JWT_SECRET is not set: the command API is off")
+	}
 	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.srv.Serve(ln) }()

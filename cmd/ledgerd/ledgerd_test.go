@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/eventlog/embedded"
@@ -155,5 +156,55 @@ func TestConfig(t *testing.T) {
 				t.Errorf("config = %+v, want addr %s and the defaults", got, tt.want.Addr)
 			}
 		})
+	}
+}
+
+func TestCommandAPIIsServedWithASecret(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	env := func(k string) string {
+		if k == "LEDGER_JWT_SECRET" {
+			return secret
+		}
+		return ""
+	}
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--projector=false", "--watcher=false"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	post := func(tok string) int {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+m.Addr()+"/v1/pledges", strings.NewReader(`{"unit":"u1"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(""); code != http.StatusUnauthorized {
+		t.Errorf("command without a token: %d, want 401", code)
+	}
+	tok, err := api.HS256{Key: []byte(secret)}.Mint(api.Principal{Subject: "clerk-u1", Roles: []api.Role{api.RoleClerk}, Units: []string{"u1"}}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post(tok); code != http.StatusUnprocessableEntity {
+		t.Errorf("command for an unregistered unit: %d, want 422", code)
+	}
+	if _, err := ParseConfig(nil, func(k string) string {
+		if k == "LEDGER_JWT_SECRET" {
+			return "short"
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), "LEDGER_JWT_SECRET") {
+		t.Errorf("a short secret: %v, want an error naming LEDGER_JWT_SECRET", err)
 	}
 }
