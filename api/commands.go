@@ -39,47 +39,77 @@ type unitScoped interface {
 	Unit() string
 }
 
-// Routes mounts the command routes on r (behind Authenticate).
-func (c *Commands) Routes(r chi.Router) {
-	newP := func() *pledge.Pledge { return &pledge.Pledge{} }
-	r.Post("/v1/pledges", create(c, []Role{RoleClerk}, pledge.Stream,
-		func(cmd pledge.SubmitCommand) string { return cmd.Unit }, pledge.Submit))
-	r.Post("/v1/pledges/{id}/return", transition(c, []Role{RoleSuperior}, pledge.Stream, newP, (*pledge.Pledge).Return))
-	r.Post("/v1/pledges/{id}/revise", transition(c, []Role{RoleClerk}, pledge.Stream, newP, (*pledge.Pledge).Revise))
-	r.Post("/v1/pledges/{id}/file", transition(c, []Role{RoleSuperior}, pledge.Stream, newP, (*pledge.Pledge).File))
-	r.Post("/v1/pledges/{id}/disclose", transition(c, []Role{RoleClerk, RoleSuperior}, pledge.Stream, newP, (*pledge.Pledge).Disclose))
-	r.Post("/v1/pledges/{id}/withdraw", transition(c, []Role{RoleClerk}, pledge.Stream, newP, (*pledge.Pledge).Withdraw))
-	r.Post("/v1/pledges/{id}/progress", transition(c, []Role{RoleClerk}, pledge.Stream, newP, (*pledge.Pledge).ReportProgress))
-	r.Post("/v1/pledges/{id}/report-corrections", transition(c, []Role{RoleClerk}, pledge.Stream, newP, (*pledge.Pledge).CorrectReport))
-	r.Post("/v1/pledges/{id}/report-retractions", transition(c, []Role{RoleClerk}, pledge.Stream, newP, (*pledge.Pledge).RetractReport))
-	r.Post("/v1/pledges/{id}/fulfil", transition(c, []Role{RoleClerk}, pledge.Stream, newP, (*pledge.Pledge).Fulfil))
-	r.Post("/v1/pledges/{id}/lapse", transition(c, []Role{RoleClerk, RoleSuperior}, pledge.Stream, newP, (*pledge.Pledge).Lapse))
-	r.Post("/v1/pledges/{id}/evaluations", transition(c, []Role{RoleSuperior, RoleOffice}, pledge.Stream, newP, (*pledge.Pledge).Evaluate))
+// Route is one command route: who may call it and what serves it.
+type Route struct {
+	Pattern string // served with POST
+	Roles   []Role // the caller needs one of them
+	Handler http.HandlerFunc
+}
 
+// Routes mounts the command routes on r (behind Authenticate). The role
+// check comes first, before the body is read.
+func (c *Commands) Routes(r chi.Router) {
+	for _, rt := range c.List() {
+		r.Post(rt.Pattern, requireRole(rt.Roles, rt.Handler))
+	}
+}
+
+// requireRole answers 403 to a caller without one of roles.
+func requireRole(roles []Role, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := PrincipalFrom(r.Context())
+		if !ok {
+			WriteProblem(w, r, errNoPrincipal)
+			return
+		}
+		if !p.Has(roles...) {
+			WriteProblem(w, r, forbidden("%s lacks the role for this command (one of %v)", p.Subject, roles))
+			return
+		}
+		next(w, r)
+	}
+}
+
+// List is every command route, for mounting, documenting and testing.
+func (c *Commands) List() []Route {
+	newP := func() *pledge.Pledge { return &pledge.Pledge{} }
 	newR := func() *rectification.Rectification { return &rectification.Rectification{} }
 	orderers := []Role{RoleSuperior, RoleInspector, RoleOffice}
-	r.Post("/v1/rectifications", create(c, orderers, rectification.Stream,
-		func(cmd rectification.OrderCommand) string { return cmd.Unit }, rectification.Order))
-	r.Post("/v1/rectifications/{id}/acknowledge", transition(c, []Role{RoleClerk}, rectification.Stream, newR, (*rectification.Rectification).Acknowledge))
-	r.Post("/v1/rectifications/{id}/plan", transition(c, []Role{RoleClerk}, rectification.Stream, newR, (*rectification.Rectification).FilePlan))
-	r.Post("/v1/rectifications/{id}/progress", transition(c, []Role{RoleClerk}, rectification.Stream, newR, (*rectification.Rectification).ReportProgress))
-	r.Post("/v1/rectifications/{id}/submit", transition(c, []Role{RoleClerk}, rectification.Stream, newR, (*rectification.Rectification).Submit))
-	r.Post("/v1/rectifications/{id}/reject", transition(c, orderers, rectification.Stream, newR, (*rectification.Rectification).Reject))
-	r.Post("/v1/rectifications/{id}/accept", transition(c, orderers, rectification.Stream, newR, (*rectification.Rectification).Accept))
-	r.Post("/v1/rectifications/{id}/reopen", transition(c, orderers, rectification.Stream, newR, (*rectification.Rectification).Reopen))
-	r.Post("/v1/rectifications/{id}/extension-requests", transition(c, []Role{RoleClerk}, rectification.Stream, newR, (*rectification.Rectification).RequestExtension))
-	r.Post("/v1/rectifications/{id}/extension-grants", transition(c, orderers, rectification.Stream, newR, (*rectification.Rectification).GrantExtension))
-	r.Post("/v1/rectifications/{id}/extension-denials", transition(c, orderers, rectification.Stream, newR, (*rectification.Rectification).DenyExtension))
-	r.Post("/v1/rectifications/{id}/cancel", transition(c, []Role{RoleSuperior, RoleOffice}, rectification.Stream, newR, (*rectification.Rectification).Cancel))
+	return []Route{
+		{"/v1/pledges", []Role{RoleClerk}, create(c, pledge.Stream, func(cmd pledge.SubmitCommand) string { return cmd.Unit }, pledge.Submit)},
+		{"/v1/pledges/{id}/return", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Return)},
+		{"/v1/pledges/{id}/revise", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Revise)},
+		{"/v1/pledges/{id}/file", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).File)},
+		{"/v1/pledges/{id}/disclose", []Role{RoleClerk, RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Disclose)},
+		{"/v1/pledges/{id}/withdraw", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Withdraw)},
+		{"/v1/pledges/{id}/progress", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).ReportProgress)},
+		{"/v1/pledges/{id}/report-corrections", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).CorrectReport)},
+		{"/v1/pledges/{id}/report-retractions", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).RetractReport)},
+		{"/v1/pledges/{id}/fulfil", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Fulfil)},
+		{"/v1/pledges/{id}/lapse", []Role{RoleClerk, RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Lapse)},
+		{"/v1/pledges/{id}/evaluations", []Role{RoleSuperior, RoleOffice}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Evaluate)},
+		{"/v1/rectifications", orderers, create(c, rectification.Stream, func(cmd rectification.OrderCommand) string { return cmd.Unit }, rectification.Order)},
+		{"/v1/rectifications/{id}/acknowledge", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).Acknowledge)},
+		{"/v1/rectifications/{id}/plan", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).FilePlan)},
+		{"/v1/rectifications/{id}/progress", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).ReportProgress)},
+		{"/v1/rectifications/{id}/submit", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).Submit)},
+		{"/v1/rectifications/{id}/reject", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).Reject)},
+		{"/v1/rectifications/{id}/accept", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).Accept)},
+		{"/v1/rectifications/{id}/reopen", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).Reopen)},
+		{"/v1/rectifications/{id}/extension-requests", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).RequestExtension)},
+		{"/v1/rectifications/{id}/extension-grants", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).GrantExtension)},
+		{"/v1/rectifications/{id}/extension-denials", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).DenyExtension)},
+		{"/v1/rectifications/{id}/cancel", []Role{RoleSuperior, RoleOffice}, transition(c, rectification.Stream, newR, (*rectification.Rectification).Cancel)},
+	}
 }
 
 // create serves a command that starts a new stream. The entity's id is
 // derived from the command id, so a retry with the same Idempotency-Key
 // finds the same stream and gets the first answer.
-func create[C any](c *Commands, roles []Role, stream func(string) string, unitOf func(C) string,
+func create[C any](c *Commands, stream func(string) string, unitOf func(C) string,
 	decide func(id string, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, cmdMeta, err := c.begin(r, roles)
+		p, cmdMeta, err := c.begin(r)
 		if err != nil {
 			WriteProblem(w, r, err)
 			return
@@ -103,10 +133,10 @@ func create[C any](c *Commands, roles []Role, stream func(string) string, unitOf
 
 // transition serves a command on an existing entity: the entity's own unit
 // decides the scope, checked against the state the decision is made on.
-func transition[A unitScoped, C any](c *Commands, roles []Role, stream func(string) string, newAgg func() A,
+func transition[A unitScoped, C any](c *Commands, stream func(string) string, newAgg func() A,
 	decide func(agg A, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, cmdMeta, err := c.begin(r, roles)
+		p, cmdMeta, err := c.begin(r)
 		if err != nil {
 			WriteProblem(w, r, err)
 			return
@@ -129,16 +159,13 @@ func transition[A unitScoped, C any](c *Commands, roles []Role, stream func(stri
 	}
 }
 
-// begin authorises the caller's role and builds the command's metadata:
-// the actor is the token's subject, never a body field; Idempotency-Key
-// (per caller) makes retries safe; If-Match pins the stream's version.
-func (c *Commands) begin(r *http.Request, roles []Role) (Principal, command.Command, error) {
+// begin builds the command's metadata: the actor is the token's subject,
+// never a body field; Idempotency-Key (per caller) makes retries safe;
+// If-Match pins the stream's version.
+func (c *Commands) begin(r *http.Request) (Principal, command.Command, error) {
 	p, ok := PrincipalFrom(r.Context())
 	if !ok {
 		return p, command.Command{}, errNoPrincipal
-	}
-	if !p.Has(roles...) {
-		return p, command.Command{}, forbidden("%s lacks the role for this command (one of %v)", p.Subject, roles)
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,9 +28,10 @@ var secret = []byte("a-development-secret-32-bytes-ok")
 // u2, u3 (branches); u0 → u5 (street, area a2) → u6. Group g1 is assigned
 // area a2.
 type district struct {
-	t   *testing.T
-	log *embedded.Store
-	srv *httptest.Server
+	t    *testing.T
+	log  *embedded.Store
+	srv  *httptest.Server
+	cmds *api.Commands
 }
 
 func newDistrict(t *testing.T) *district {
@@ -84,10 +86,11 @@ func newDistrict(t *testing.T) *district {
 		}); err != nil {
 		t.Fatal(err)
 	}
-	s := &api.Server{Commands: &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}, Verifier: api.HS256{Key: secret}}
+	cmds := &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
+	s := &api.Server{Commands: cmds, Verifier: api.HS256{Key: secret}}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &district{t: t, log: log, srv: srv}
+	return &district{t: t, log: log, srv: srv, cmds: cmds}
 }
 
 func token(t *testing.T, subject string, role api.Role, units ...string) string {
@@ -302,4 +305,68 @@ func tokenGroup(t *testing.T, subject, group string) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+func tokenWith(t *testing.T, role api.Role, units ...string) string {
+	t.Helper()
+	tok, err := api.HS256{Key: secret}.Mint(api.Principal{Subject: string(role) + "-tester", Roles: []api.Role{role}, Units: units}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestEveryRouteByRoleAndScope tries every command route with every role,
+// in scope (the whole district) and out of it (a sibling unit): a role the
+// route does not list, or a unit outside the caller's scope, is refused
+// with 403 and appends nothing; a listed role in scope is never refused
+// for role or scope (it may still fail validation).
+func TestEveryRouteByRoleAndScope(t *testing.T) {
+	d := newDistrict(t)
+	quarter := domain.QuarterOf(time.Now().In(domain.DefaultLocation())).String()
+	p := must(t, d.post("/v1/pledges", tokenWith(t, api.RoleClerk, "u2"), map[string]any{"maker": "unit", "unit": "u2", "quarter": quarter,
+		"category": "stage_task", "title": "完成任务", "content": "按期完成"}), 201, "pledge")
+	deadline := domain.DateIn(time.Now(), domain.DefaultLocation()).AddDays(20).String()
+	rc := must(t, d.post("/v1/rectifications", tokenWith(t, api.RoleOffice), map[string]any{"source": map[string]any{"kind": "inspection", "ref": "in-1", "item": 1},
+		"unit": "u2", "person": "李四", "requirement": "整改", "deadline": deadline}), 201, "rectification")
+	ids := map[string]string{"pledges": p.body["id"].(string), "rectifications": rc.body["id"].(string)}
+	createBody := map[string]any{"unit": "u2"}
+
+	routes := d.cmds.List()
+	if len(routes) < 20 {
+		t.Fatalf("only %d command routes", len(routes))
+	}
+	for _, rt := range routes {
+		family := strings.Split(rt.Pattern, "/")[2]
+		path := strings.Replace(rt.Pattern, "{id}", ids[family], 1)
+		body := map[string]any{}
+		if !strings.Contains(rt.Pattern, "{id}") {
+			body = createBody
+		}
+		for _, role := range api.Roles {
+			allowed := slices.Contains(rt.Roles, role)
+			for _, scope := range []struct {
+				name  string
+				units []string
+				in    bool
+			}{{"in scope", []string{"u0"}, true}, {"out of scope", []string{"u3"}, role == api.RoleOffice}} {
+				t.Run(fmt.Sprintf("%s %s %s", rt.Pattern, role, scope.name), func(t *testing.T) {
+					before := d.head()
+					r := d.post(path, tokenWith(t, role, scope.units...), body)
+					refused := r.status == http.StatusForbidden
+					switch {
+					case !allowed && !refused:
+						t.Errorf("role %s not listed for the route, got %d, want 403", role, r.status)
+					case allowed && !scope.in && !refused:
+						t.Errorf("out of scope, got %d, want 403", r.status)
+					case allowed && scope.in && (refused || r.status == http.StatusUnauthorized):
+						t.Errorf("listed role in scope refused: %d %+v", r.status, r.problem)
+					}
+					if refused && d.head() != before {
+						t.Errorf("a refused request appended %d events", d.head()-before)
+					}
+				})
+			}
+		}
+	}
 }
