@@ -109,14 +109,8 @@ func (c *Commands) List() []Route {
 func create[C any](c *Commands, stream func(string) string, unitOf func(C) string,
 	decide func(id string, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, cmdMeta, err := c.begin(r)
-		if err != nil {
-			WriteProblem(w, r, err)
-			return
-		}
-		var body C
-		if err := DecodeJSON(w, r, &body); err != nil {
-			WriteProblem(w, r, err)
+		p, cmdMeta, body, ok := begin[C](c, w, r)
+		if !ok {
 			return
 		}
 		if err := c.Scope.Check(r.Context(), p, unitOf(body)); err != nil {
@@ -136,14 +130,8 @@ func create[C any](c *Commands, stream func(string) string, unitOf func(C) strin
 func transition[A unitScoped, C any](c *Commands, stream func(string) string, newAgg func() A,
 	decide func(agg A, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, cmdMeta, err := c.begin(r)
-		if err != nil {
-			WriteProblem(w, r, err)
-			return
-		}
-		var body C
-		if err := DecodeJSON(w, r, &body); err != nil {
-			WriteProblem(w, r, err)
+		p, cmdMeta, body, ok := begin[C](c, w, r)
+		if !ok {
 			return
 		}
 		id := chi.URLParam(r, "id")
@@ -159,10 +147,24 @@ func transition[A unitScoped, C any](c *Commands, stream func(string) string, ne
 	}
 }
 
-// begin builds the command's metadata: the actor is the token's subject,
+// begin reads what every command shares, its metadata and its body; on a
+// bad request it has already answered, and ok is false.
+func begin[C any](c *Commands, w http.ResponseWriter, r *http.Request) (p Principal, cmd command.Command, body C, ok bool) {
+	p, cmd, err := c.meta(r)
+	if err == nil {
+		err = DecodeJSON(w, r, &body)
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return p, cmd, body, false
+	}
+	return p, cmd, body, true
+}
+
+// meta builds the command's metadata: the actor is the token's subject,
 // never a body field; Idempotency-Key (per caller) makes retries safe;
 // If-Match pins the stream's version.
-func (c *Commands) begin(r *http.Request) (Principal, command.Command, error) {
+func (c *Commands) meta(r *http.Request) (Principal, command.Command, error) {
 	p, ok := PrincipalFrom(r.Context())
 	if !ok {
 		return p, command.Command{}, errNoPrincipal
