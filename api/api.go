@@ -32,6 +32,7 @@ type Server struct {
 	// Commands are served when both are set; every command route requires
 	// a bearer token the Verifier accepts.
 	Commands *Commands
+	History  *History
 	Verifier Verifier
 }
 
@@ -52,10 +53,15 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
-	if s.Commands != nil && s.Verifier != nil {
+	if s.Verifier != nil {
 		r.Group(func(r chi.Router) {
 			r.Use(Authenticate(s.Verifier))
-			s.Commands.Routes(r)
+			if s.Commands != nil {
+				s.Commands.Routes(r)
+			}
+			if s.History != nil {
+				s.History.Routes(r)
+			}
 		})
 	}
 	return r

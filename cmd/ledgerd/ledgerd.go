@@ -173,6 +173,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.cfg.JWTSecret != "" {
 		h := command.NewHandler(m.log, catalog.New())
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
+		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret)}
 	} else {
 		m.logger.Warn("LEDGER_JWT_SECRET is not set: the command API is off")
