@@ -13,8 +13,12 @@ import (
 
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/evaluation"
+	"github.com/cxzy/ledger/domain/inspection"
+	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
+	"github.com/cxzy/ledger/domain/review"
 	"github.com/cxzy/ledger/eventlog"
 )
 
@@ -33,17 +37,12 @@ type Accepted struct {
 	command.Result
 }
 
-// unitScoped is an aggregate that belongs to one unit.
-type unitScoped interface {
-	domain.Aggregate
-	Unit() string
-}
-
 // Route is one command route: who may call it and what serves it.
 type Route struct {
-	Pattern string // served with POST
-	Roles   []Role // the caller needs one of them
-	Handler http.HandlerFunc
+	Pattern   string // served with POST
+	Roles     []Role // the caller needs one of them
+	Handler   http.HandlerFunc
+	UnitField string // for a route that creates: the body field naming the unit
 }
 
 // Routes mounts the command routes on r (behind Authenticate). The role
@@ -75,33 +74,74 @@ func (c *Commands) List() []Route {
 	newP := func() *pledge.Pledge { return &pledge.Pledge{} }
 	newR := func() *rectification.Rectification { return &rectification.Rectification{} }
 	orderers := []Role{RoleSuperior, RoleInspector, RoleOffice}
+	keepers := []Role{RoleClerk, RoleSuperior, RoleOffice}
+	reviewers := []Role{RoleSuperior, RoleInspector, RoleOffice}
+	inspectors := []Role{RoleInspector, RoleOffice}
+	evaluators := []Role{RoleSuperior, RoleOffice}
+	newM := func() *org.Member { return &org.Member{} }
+	newRv := func() *review.Review { return &review.Review{} }
+	newIn := func() *inspection.Inspection { return &inspection.Inspection{} }
+	newSv := func() *evaluation.Survey { return &evaluation.Survey{} }
+	newVg := func() *evaluation.Vanguard { return &evaluation.Vanguard{} }
 	return []Route{
-		{"/v1/pledges", []Role{RoleClerk}, create(c, pledge.Stream, func(cmd pledge.SubmitCommand) string { return cmd.Unit }, pledge.Submit)},
-		{"/v1/pledges/{id}/return", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Return)},
-		{"/v1/pledges/{id}/revise", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Revise)},
-		{"/v1/pledges/{id}/file", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).File)},
-		{"/v1/pledges/{id}/disclose", []Role{RoleClerk, RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Disclose)},
-		{"/v1/pledges/{id}/withdraw", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Withdraw)},
-		{"/v1/pledges/{id}/progress", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).ReportProgress)},
-		{"/v1/pledges/{id}/report-corrections", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).CorrectReport)},
-		{"/v1/pledges/{id}/report-retractions", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).RetractReport)},
-		{"/v1/pledges/{id}/fulfil", []Role{RoleClerk}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Fulfil)},
-		{"/v1/pledges/{id}/lapse", []Role{RoleClerk, RoleSuperior}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Lapse)},
-		{"/v1/pledges/{id}/evaluations", []Role{RoleSuperior, RoleOffice}, transition(c, pledge.Stream, newP, (*pledge.Pledge).Evaluate)},
-		{"/v1/rectifications", orderers, create(c, rectification.Stream, func(cmd rectification.OrderCommand) string { return cmd.Unit }, rectification.Order)},
-		{"/v1/rectifications/{id}/acknowledge", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).Acknowledge)},
-		{"/v1/rectifications/{id}/plan", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).FilePlan)},
-		{"/v1/rectifications/{id}/progress", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).ReportProgress)},
-		{"/v1/rectifications/{id}/submit", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).Submit)},
-		{"/v1/rectifications/{id}/reject", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).Reject)},
-		{"/v1/rectifications/{id}/accept", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).Accept)},
-		{"/v1/rectifications/{id}/reopen", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).Reopen)},
-		{"/v1/rectifications/{id}/extension-requests", []Role{RoleClerk}, transition(c, rectification.Stream, newR, (*rectification.Rectification).RequestExtension)},
-		{"/v1/rectifications/{id}/extension-grants", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).GrantExtension)},
-		{"/v1/rectifications/{id}/extension-denials", orderers, transition(c, rectification.Stream, newR, (*rectification.Rectification).DenyExtension)},
-		{"/v1/rectifications/{id}/cancel", []Role{RoleSuperior, RoleOffice}, transition(c, rectification.Stream, newR, (*rectification.Rectification).Cancel)},
+		{"/v1/pledges", []Role{RoleClerk}, create(c, pledge.Stream, func(cmd pledge.SubmitCommand) string { return cmd.Unit }, pledge.Submit), "unit"},
+		{"/v1/pledges/{id}/return", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Return), ""},
+		{"/v1/pledges/{id}/revise", []Role{RoleClerk}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Revise), ""},
+		{"/v1/pledges/{id}/file", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).File), ""},
+		{"/v1/pledges/{id}/disclose", []Role{RoleClerk, RoleSuperior}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Disclose), ""},
+		{"/v1/pledges/{id}/withdraw", []Role{RoleClerk}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Withdraw), ""},
+		{"/v1/pledges/{id}/progress", []Role{RoleClerk}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).ReportProgress), ""},
+		{"/v1/pledges/{id}/report-corrections", []Role{RoleClerk}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).CorrectReport), ""},
+		{"/v1/pledges/{id}/report-retractions", []Role{RoleClerk}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).RetractReport), ""},
+		{"/v1/pledges/{id}/fulfil", []Role{RoleClerk}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Fulfil), ""},
+		{"/v1/pledges/{id}/lapse", []Role{RoleClerk, RoleSuperior}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Lapse), ""},
+		{"/v1/pledges/{id}/evaluations", []Role{RoleSuperior, RoleOffice}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Evaluate), ""},
+		{"/v1/rectifications", orderers, create(c, rectification.Stream, func(cmd rectification.OrderCommand) string { return cmd.Unit }, rectification.Order), "unit"},
+		{"/v1/rectifications/{id}/acknowledge", []Role{RoleClerk}, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).Acknowledge), ""},
+		{"/v1/rectifications/{id}/plan", []Role{RoleClerk}, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).FilePlan), ""},
+		{"/v1/rectifications/{id}/progress", []Role{RoleClerk}, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).ReportProgress), ""},
+		{"/v1/rectifications/{id}/submit", []Role{RoleClerk}, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).Submit), ""},
+		{"/v1/rectifications/{id}/reject", orderers, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).Reject), ""},
+		{"/v1/rectifications/{id}/accept", orderers, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).Accept), ""},
+		{"/v1/rectifications/{id}/reopen", orderers, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).Reopen), ""},
+		{"/v1/rectifications/{id}/extension-requests", []Role{RoleClerk}, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).RequestExtension), ""},
+		{"/v1/rectifications/{id}/extension-grants", orderers, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).GrantExtension), ""},
+		{"/v1/rectifications/{id}/extension-denials", orderers, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).DenyExtension), ""},
+		{"/v1/rectifications/{id}/cancel", []Role{RoleSuperior, RoleOffice}, transition(c, rectification.Stream, newR, rectUnit, (*rectification.Rectification).Cancel), ""},
+
+		// Members: registered and moved by their unit's clerk or above.
+		{"/v1/members", keepers, create(c, org.MemberStream, func(cmd org.RegisterMember) string { return cmd.UnitID }, org.NewMember), "unit_id"},
+		{"/v1/members/{id}/move", keepers, transition(c, org.MemberStream, newM, memberUnit, (*org.Member).Move), ""},
+		{"/v1/members/{id}/leave", keepers, transition(c, org.MemberStream, newM, memberUnit, (*org.Member).Leave), ""},
+
+		// Review remarks, by superiors, inspection groups and the office.
+		{"/v1/reviews", reviewers, create(c, review.Stream, func(cmd review.Record) string { return cmd.UnitID }, review.New), "unit_id"},
+		{"/v1/reviews/{id}/corrections", reviewers, transition(c, review.Stream, newRv, reviewUnit, (*review.Review).Correct), ""},
+		{"/v1/reviews/{id}/retract", reviewers, transition(c, review.Stream, newRv, reviewUnit, (*review.Review).Retract), ""},
+
+		// Inspections (special and random checks) by inspection groups.
+		{"/v1/inspections", inspectors, create(c, inspection.Stream, func(cmd inspection.Start) string { return cmd.UnitID }, inspection.New), "unit_id"},
+		{"/v1/inspections/{id}/findings", inspectors, transition(c, inspection.Stream, newIn, inspectionUnit, (*inspection.Inspection).RecordFinding), ""},
+		{"/v1/inspections/{id}/finding-corrections", inspectors, transition(c, inspection.Stream, newIn, inspectionUnit, (*inspection.Inspection).CorrectFinding), ""},
+		{"/v1/inspections/{id}/finding-withdrawals", inspectors, transition(c, inspection.Stream, newIn, inspectionUnit, (*inspection.Inspection).WithdrawFinding), ""},
+		{"/v1/inspections/{id}/complete", inspectors, transition(c, inspection.Stream, newIn, inspectionUnit, (*inspection.Inspection).Complete), ""},
+
+		// Evaluations: satisfaction surveys and vanguard selections.
+		{"/v1/surveys", evaluators, create(c, evaluation.SurveyStream, func(cmd evaluation.RecordSurvey) string { return cmd.UnitID }, evaluation.NewSurvey), "unit_id"},
+		{"/v1/surveys/{id}/corrections", evaluators, transition(c, evaluation.SurveyStream, newSv, surveyUnit, (*evaluation.Survey).Correct), ""},
+		{"/v1/vanguards", []Role{RoleOffice}, create(c, evaluation.VanguardStream, func(cmd evaluation.SelectVanguard) string { return cmd.UnitID }, evaluation.NewVanguard), "unit_id"},
+		{"/v1/vanguards/{id}/revoke", []Role{RoleOffice}, transition(c, evaluation.VanguardStream, newVg, vanguardUnit, (*evaluation.Vanguard).Revoke), ""},
 	}
 }
+
+// The unit each entity belongs to, for the scope check.
+func pledgeUnit(p *pledge.Pledge) string              { return p.Unit() }
+func rectUnit(r *rectification.Rectification) string  { return r.Unit() }
+func memberUnit(m *org.Member) string                 { return m.UnitID }
+func reviewUnit(r *review.Review) string              { return r.UnitID }
+func inspectionUnit(in *inspection.Inspection) string { return in.UnitID }
+func surveyUnit(s *evaluation.Survey) string          { return s.UnitID }
+func vanguardUnit(v *evaluation.Vanguard) string      { return v.UnitID }
 
 // create serves a command that starts a new stream. The entity's id is
 // derived from the command id, so a retry with the same Idempotency-Key
@@ -127,7 +167,13 @@ func create[C any](c *Commands, stream func(string) string, unitOf func(C) strin
 
 // transition serves a command on an existing entity: the entity's own unit
 // decides the scope, checked against the state the decision is made on.
-func transition[A unitScoped, C any](c *Commands, stream func(string) string, newAgg func() A,
+// entity is an aggregate that can tell whether it has any history.
+type entity interface {
+	domain.Aggregate
+	Exists() bool
+}
+
+func transition[A entity, C any](c *Commands, stream func(string) string, newAgg func() A, unitOf func(A) string,
 	decide func(agg A, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
@@ -136,8 +182,11 @@ func transition[A unitScoped, C any](c *Commands, stream func(string) string, ne
 		}
 		id := chi.URLParam(r, "id")
 		res, err := command.Execute(r.Context(), c.Handler, stream(id), cmdMeta, newAgg, func(agg A, m domain.Meta) ([]domain.Event, error) {
-			if agg.Unit() != "" {
-				if err := c.Scope.Check(context.WithoutCancel(r.Context()), p, agg.Unit()); err != nil {
+			// An entity with no history has no unit: the decision itself
+			// answers "not found". An entity above units (an area's
+			// ranking) has none either, and only the office covers it.
+			if agg.Exists() {
+				if err := c.Scope.Check(context.WithoutCancel(r.Context()), p, unitOf(agg)); err != nil {
 					return nil, err
 				}
 			}
