@@ -83,6 +83,13 @@ func (c *Commands) List() []Route {
 	newIn := func() *inspection.Inspection { return &inspection.Inspection{} }
 	newSv := func() *evaluation.Survey { return &evaluation.Survey{} }
 	newVg := func() *evaluation.Vanguard { return &evaluation.Vanguard{} }
+	office := []Role{RoleOffice}
+	newA := func() *org.Area { return &org.Area{} }
+	newU := func() *org.Unit { return &org.Unit{} }
+	newG := func() *inspection.Group { return &inspection.Group{} }
+	newT := func() *org.Theme { return &org.Theme{} }
+	newS := func() *evaluation.StarRating { return &evaluation.StarRating{} }
+	newK := func() *evaluation.Ranking { return &evaluation.Ranking{} }
 	return []Route{
 		{"/v1/pledges", []Role{RoleClerk}, create(c, pledge.Stream, func(cmd pledge.SubmitCommand) string { return cmd.Unit }, pledge.Submit), "unit"},
 		{"/v1/pledges/{id}/return", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Return), ""},
@@ -131,6 +138,32 @@ func (c *Commands) List() []Route {
 		{"/v1/surveys/{id}/corrections", evaluators, transition(c, evaluation.SurveyStream, newSv, surveyUnit, (*evaluation.Survey).Correct), ""},
 		{"/v1/vanguards", []Role{RoleOffice}, create(c, evaluation.VanguardStream, func(cmd evaluation.SelectVanguard) string { return cmd.UnitID }, evaluation.NewVanguard), "unit_id"},
 		{"/v1/vanguards/{id}/revoke", []Role{RoleOffice}, transition(c, evaluation.VanguardStream, newVg, vanguardUnit, (*evaluation.Vanguard).Revoke), ""},
+
+		// The office keeps the organisation: areas, units, inspection groups.
+		{"/v1/areas", office, create(c, org.AreaStream, none[org.RegisterArea], org.NewArea), ""},
+		{"/v1/areas/{id}/rename", office, transition(c, org.AreaStream, newA, noUnit[*org.Area], (*org.Area).Rename), ""},
+		{"/v1/areas/{id}/leader", office, transition(c, org.AreaStream, newA, noUnit[*org.Area], (*org.Area).ChangeLeader), ""},
+		{"/v1/units", []Role{RoleSuperior, RoleOffice}, c.registerUnit(), "parent_id"},
+		{"/v1/units/{id}/rename", []Role{RoleSuperior, RoleOffice}, transition(c, org.UnitStream, newU, unitSelf, (*org.Unit).Rename), ""},
+		{"/v1/groups", office, create(c, inspection.GroupStream, none[inspection.FormGroup], inspection.NewGroup), ""},
+		{"/v1/groups/{id}/members", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).AddMember), ""},
+		{"/v1/groups/{id}/member-removals", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).RemoveMember), ""},
+		{"/v1/groups/{id}/assignments", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).Assign), ""},
+		{"/v1/groups/{id}/assignment-ends", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).EndAssignment), ""},
+		{"/v1/groups/{id}/dissolve", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).Dissolve), ""},
+
+		// Quarterly themes, one per unit and quarter: the id is "<unit>-<quarter>".
+		{"/v1/themes", keepers, createKeyed(c, "theme-", func(cmd org.SetTheme) string { return org.ThemeStream(cmd.UnitID, cmd.Quarter) },
+			func(cmd org.SetTheme) string { return cmd.UnitID }, org.NewTheme), "unit_id"},
+		{"/v1/themes/{id}/revise", keepers, transition(c, prefixed("theme-"), newT, themeUnit, (*org.Theme).Revise), ""},
+
+		// Star ratings ("<unit>-<period>") and monthly rankings ("<area>-<month>").
+		{"/v1/star-ratings", office, createKeyed(c, "starrating-", func(cmd evaluation.RateStars) string { return evaluation.StarRatingStream(cmd.UnitID, cmd.Period) },
+			func(cmd evaluation.RateStars) string { return cmd.UnitID }, evaluation.NewStarRating), "unit_id"},
+		{"/v1/star-ratings/{id}/revise", office, transition(c, prefixed("starrating-"), newS, starUnit, (*evaluation.StarRating).Revise), ""},
+		{"/v1/rankings", office, createKeyed(c, "ranking-", func(cmd evaluation.PublishRanking) string { return evaluation.RankingStream(cmd.AreaID, cmd.Month) },
+			none[evaluation.PublishRanking], evaluation.NewRanking), ""},
+		{"/v1/rankings/{id}/supersede", office, transition(c, prefixed("ranking-"), newK, noUnit[*evaluation.Ranking], (*evaluation.Ranking).Supersede), ""},
 	}
 }
 
@@ -142,6 +175,74 @@ func reviewUnit(r *review.Review) string              { return r.UnitID }
 func inspectionUnit(in *inspection.Inspection) string { return in.UnitID }
 func surveyUnit(s *evaluation.Survey) string          { return s.UnitID }
 func vanguardUnit(v *evaluation.Vanguard) string      { return v.UnitID }
+
+func unitSelf(u *org.Unit) string              { return u.ID }
+func themeUnit(t *org.Theme) string            { return t.UnitID }
+func starUnit(r *evaluation.StarRating) string { return r.UnitID }
+
+// noUnit is the unit of an entity above units (an area, a group, an area's
+// ranking): none, so only the office's scope covers it.
+func noUnit[A any](A) string { return "" }
+
+// none is the unit a creating command names when it names none.
+func none[C any](C) string { return "" }
+
+// prefixed is the stream of an entity whose id is its stream's key.
+func prefixed(prefix string) func(string) string {
+	return func(id string) string { return prefix + id }
+}
+
+// registerUnit registers a unit under its parent, which the decision
+// needs to check the tree (a branch under a street, in the parent's area).
+func (c *Commands) registerUnit() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, cmdMeta, body, ok := begin[org.RegisterUnit](c, w, r)
+		if !ok {
+			return
+		}
+		if err := c.Scope.Check(r.Context(), p, body.ParentID); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		var parent *org.Unit
+		if body.ParentID != "" {
+			loaded, err := command.Load(r.Context(), c.Handler, org.UnitStream(body.ParentID), &org.Unit{})
+			if err != nil {
+				WriteProblem(w, r, err)
+				return
+			}
+			parent = loaded
+		}
+		id := command.NewID(cmdMeta.ID)
+		res, err := command.Create(r.Context(), c.Handler, org.UnitStream(id), cmdMeta, func(m domain.Meta) ([]domain.Event, error) {
+			return org.NewUnit(id, body, parent, m)
+		})
+		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
+	}
+}
+
+// createKeyed serves a command that starts the one stream of its key (a
+// unit's theme for a quarter): the key is the entity's id, and a second
+// one for the same key is a conflict.
+func createKeyed[C any](c *Commands, prefix string, streamOf func(C) string, unitOf func(C) string,
+	decide func(cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, cmdMeta, body, ok := begin[C](c, w, r)
+		if !ok {
+			return
+		}
+		if err := c.Scope.Check(r.Context(), p, unitOf(body)); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		stream := streamOf(body)
+		id := strings.TrimPrefix(stream, prefix)
+		res, err := command.Create(r.Context(), c.Handler, stream, cmdMeta, func(m domain.Meta) ([]domain.Event, error) {
+			return decide(body, m)
+		})
+		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
+	}
+}
 
 // create serves a command that starts a new stream. The entity's id is
 // derived from the command id, so a retry with the same Idempotency-Key

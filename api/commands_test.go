@@ -341,6 +341,19 @@ func TestEveryRouteByRoleAndScope(t *testing.T) {
 	} {
 		ids[family] = must(t, d.post("/v1/"+family, office, body), 201, family).body["id"].(string)
 	}
+	month := time.Now().In(domain.DefaultLocation()).Format("2006-01")
+	for family, body := range map[string]map[string]any{
+		"themes":       {"unit_id": "u2", "quarter": quarter, "title": "服务群众零距离"},
+		"star-ratings": {"unit_id": "u2", "period": quarter, "stars": 3},
+		"rankings": {"area_id": "a1", "month": month, "rule_version": "2026-1", "entries": []map[string]any{
+			{"unit_id": "u2", "score": 92, "rank": 1}, {"unit_id": "u3", "score": 88, "rank": 2}}},
+	} {
+		ids[family] = must(t, d.post("/v1/"+family, office, body), 201, family).body["id"].(string)
+	}
+	ids["areas"], ids["units"], ids["groups"] = "a1", "u2", "g1"
+	if ids["themes"] != "u2-"+quarter {
+		t.Errorf("theme id = %q, want u2-%s", ids["themes"], quarter)
+	}
 
 	routes := d.cmds.List()
 	if len(routes) < 20 {
@@ -351,7 +364,10 @@ func TestEveryRouteByRoleAndScope(t *testing.T) {
 		path := strings.Replace(rt.Pattern, "{id}", ids[family], 1)
 		body := map[string]any{}
 		if !strings.Contains(rt.Pattern, "{id}") {
-			body = map[string]any{rt.UnitField: "u2"}
+			body = map[string]any{}
+			if rt.UnitField != "" {
+				body[rt.UnitField] = "u2"
+			}
 		} else if ids[family] == "" {
 			t.Fatalf("no %s to try %s on", family, rt.Pattern)
 		}
