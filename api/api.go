@@ -53,6 +53,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	doc := s.OpenAPI()
+	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, doc) })
 	if s.Verifier != nil {
 		r.Group(func(r chi.Router) {
 			r.Use(Authenticate(s.Verifier))

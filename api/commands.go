@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -41,15 +42,26 @@ type Accepted struct {
 type Route struct {
 	Pattern   string // served with POST
 	Roles     []Role // the caller needs one of them
-	Handler   http.HandlerFunc
+	Handler   Handler
 	UnitField string // for a route that creates: the body field naming the unit
+}
+
+// Handler serves one command and knows its body's type, which the OpenAPI
+// document describes.
+type Handler struct {
+	http.HandlerFunc
+	Body reflect.Type
+}
+
+func handler[C any](f http.HandlerFunc) Handler {
+	return Handler{HandlerFunc: f, Body: reflect.TypeFor[C]()}
 }
 
 // Routes mounts the command routes on r (behind Authenticate). The role
 // check comes first, before the body is read.
 func (c *Commands) Routes(r chi.Router) {
 	for _, rt := range c.List() {
-		r.Post(rt.Pattern, requireRole(rt.Roles, rt.Handler))
+		r.Post(rt.Pattern, requireRole(rt.Roles, rt.Handler.HandlerFunc))
 	}
 }
 
@@ -194,8 +206,8 @@ func prefixed(prefix string) func(string) string {
 
 // registerUnit registers a unit under its parent, which the decision
 // needs to check the tree (a branch under a street, in the parent's area).
-func (c *Commands) registerUnit() http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (c *Commands) registerUnit() Handler {
+	return handler[org.RegisterUnit](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[org.RegisterUnit](c, w, r)
 		if !ok {
 			return
@@ -218,15 +230,15 @@ func (c *Commands) registerUnit() http.HandlerFunc {
 			return org.NewUnit(id, body, parent, m)
 		})
 		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
-	}
+	})
 }
 
 // createKeyed serves a command that starts the one stream of its key (a
 // unit's theme for a quarter): the key is the entity's id, and a second
 // one for the same key is a conflict.
 func createKeyed[C any](c *Commands, prefix string, streamOf func(C) string, unitOf func(C) string,
-	decide func(cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	decide func(cmd C, meta domain.Meta) ([]domain.Event, error)) Handler {
+	return handler[C](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
 		if !ok {
 			return
@@ -241,15 +253,15 @@ func createKeyed[C any](c *Commands, prefix string, streamOf func(C) string, uni
 			return decide(body, m)
 		})
 		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
-	}
+	})
 }
 
 // create serves a command that starts a new stream. The entity's id is
 // derived from the command id, so a retry with the same Idempotency-Key
 // finds the same stream and gets the first answer.
 func create[C any](c *Commands, stream func(string) string, unitOf func(C) string,
-	decide func(id string, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	decide func(id string, cmd C, meta domain.Meta) ([]domain.Event, error)) Handler {
+	return handler[C](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
 		if !ok {
 			return
@@ -263,7 +275,7 @@ func create[C any](c *Commands, stream func(string) string, unitOf func(C) strin
 			return decide(id, body, m)
 		})
 		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
-	}
+	})
 }
 
 // transition serves a command on an existing entity: the entity's own unit
@@ -275,8 +287,8 @@ type entity interface {
 }
 
 func transition[A entity, C any](c *Commands, stream func(string) string, newAgg func() A, unitOf func(A) string,
-	decide func(agg A, cmd C, meta domain.Meta) ([]domain.Event, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	decide func(agg A, cmd C, meta domain.Meta) ([]domain.Event, error)) Handler {
+	return handler[C](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
 		if !ok {
 			return
@@ -294,7 +306,7 @@ func transition[A entity, C any](c *Commands, stream func(string) string, newAgg
 			return decide(agg, body, m)
 		})
 		c.finish(w, r, cmdMeta, id, res, err, http.StatusOK)
-	}
+	})
 }
 
 // begin reads what every command shares, its metadata and its body; on a

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"encoding"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OpenAPI returns the API's OpenAPI 3 document. It is built from the
+// routes themselves (the command bodies from their Go types), so no route
+// can go undocumented; api/openapi.json is the checked-in copy, which a
+// test keeps equal to it.
+func (s *Server) OpenAPI() map[string]any {
+	problem := map[string]any{"$ref": "#/components/schemas/Problem"}
+	problems := func(codes ...int) map[string]any {
+		out := map[string]any{}
+		for _, c := range codes {
+			out[itoaInt(c)] = map[string]any{"description": http.StatusText(c),
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+		}
+		return out
+	}
+	plain := func(summary string) map[string]any {
+		return map[string]any{"get": map[string]any{"summary": summary, "security": []any{},
+			"responses": map[string]any{"200": map[string]any{"description": "OK"}}}}
+	}
+	paths := map[string]any{
+		"/healthz":      plain("Liveness: 200 while the process serves requests."),
+		"/readyz":       plain("Readiness: 200 only when the event log and ClickHouse answer; shows the projector's lag (503 otherwise)."),
+		"/metrics":      plain("Prometheus metrics."),
+		"/openapi.json": plain("This document."),
+	}
+	if s.History != nil {
+		responses := problems(400, 401, 403, 404)
+		responses["200"] = map[string]any{"description": "The stream's events, its hash chain checked",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[StreamHistory](), 0)}}}
+		paths["/v1/history/{stream}"] = map[string]any{"get": map[string]any{
+			"summary":    "Audit history of a stream, from the event log, as of a moment",
+			"x-roles":    historyRoles,
+			"parameters": []any{pathParam("stream"), map[string]any{"name": "as_of", "in": "query", "schema": map[string]any{"type": "string", "format": "date-time"}}},
+			"responses":  responses,
+		}}
+	}
+	if s.Commands != nil {
+		for _, rt := range s.Commands.List() {
+			responses := problems(400, 401, 403, 404, 409, 412, 413, 415, 422)
+			accepted := map[string]any{"description": "Recorded (or, for a retried Idempotency-Key, recorded before)",
+				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Accepted"}}}}
+			op := map[string]any{
+				"summary":     "Command " + strings.TrimPrefix(rt.Pattern, "/v1/"),
+				"x-roles":     rt.Roles,
+				"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.Handler.Body, 0)}}},
+				"parameters": []any{
+					map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string"}},
+					map[string]any{"name": "If-Match", "in": "header", "schema": map[string]any{"type": "string"}},
+				},
+				"responses": responses,
+			}
+			if strings.Contains(rt.Pattern, "{id}") {
+				op["parameters"] = append(op["parameters"].([]any), pathParam("id"))
+				responses["200"] = accepted
+			} else {
+				responses["201"] = accepted
+				responses["200"] = accepted
+			}
+			paths[rt.Pattern] = map[string]any{"post": op}
+		}
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "cxzy ledger", "version": "1",
+			"description": "Event-sourced audit ledger of the 创先争优 campaign. Errors are RFC 9457 problem+json naming the field at fault."},
+		"paths":    paths,
+		"security": []any{map[string]any{"bearer": []any{}}},
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"schemas": map[string]any{
+				"Problem":  schemaOf(reflect.TypeFor[Problem](), 0),
+				"Accepted": schemaOf(reflect.TypeFor[Accepted](), 0),
+			},
+		},
+	}
+}
+
+func pathParam(name string) map[string]any {
+	return map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}}
+}
+
+func itoaInt(v int) string { return strconv.Itoa(v) }
+
+var (
+	textType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	timeType = reflect.TypeFor[time.Time]()
+)
+
+// schemaOf describes a Go type as a JSON schema, by its JSON encoding.
+func schemaOf(t reflect.Type, depth int) map[string]any {
+	if depth > 8 {
+		return map[string]any{}
+	}
+	if t == timeType {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if reflect.PointerTo(t).Implements(textType) {
+		return map[string]any{"type": "string"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem(), depth)
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string"}
+		}
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), depth+1)}
+	case reflect.Map:
+		return map[string]any{"type": "object"}
+	case reflect.Struct:
+		props := map[string]any{}
+		addFields(t, props, depth)
+		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	}
+	return map[string]any{}
+}
+
+// addFields adds a struct's JSON fields, flattening embedded structs as
+// encoding/json does.
+func addFields(t reflect.Type, props map[string]any, depth int) {
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct && !reflect.PointerTo(f.Type).Implements(textType) {
+			addFields(f.Type, props, depth)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, depth+1)
+	}
+}
+
+// Operations lists "METHOD path" of every operation in an OpenAPI document.
+func Operations(doc map[string]any) []string {
+	var out []string
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method := range ops.(map[string]any) {
+			out = append(out, strings.ToUpper(method)+" "+path)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
