@@ -28,13 +28,13 @@ var secret = []byte("a-development-secret-32-bytes-ok")
 // u2, u3 (branches); u0 → u5 (street, area a2) → u6. Group g1 is assigned
 // area a2.
 type district struct {
-	t    *testing.T
+	t    testing.TB
 	log  *embedded.Store
 	srv  *httptest.Server
 	cmds *api.Commands
 }
 
-func newDistrict(t *testing.T) *district {
+func newDistrict(t testing.TB) *district {
 	t.Helper()
 	log, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
@@ -93,7 +93,7 @@ func newDistrict(t *testing.T) *district {
 	return &district{t: t, log: log, srv: srv, cmds: cmds}
 }
 
-func token(t *testing.T, subject string, role api.Role, units ...string) string {
+func token(t testing.TB, subject string, role api.Role, units ...string) string {
 	t.Helper()
 	tok, err := api.HS256{Key: secret}.Mint(api.Principal{Subject: subject, Roles: []api.Role{role}, Units: units}, time.Hour, time.Now())
 	if err != nil {
