@@ -21,6 +21,7 @@ const usage = `usage: ledgerbench <command> [flags]
 commands:
   append   appends with fsync on: the embedded log, then PostgreSQL as the peer
   project  rebuilds the read models from a log, beside a raw insert of the same rows, then times every view query
+  http     commands over HTTP from concurrent clients, and audit reads under that load
 
 Run 'ledgerbench <command> -h' for a command's flags.
 `
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return appendCmd(ctx, args[1:], stdout, stderr)
 	case "project":
 		return projectCmd(ctx, args[1:], stdout, stderr)
+	case "http":
+		return httpCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cxzy/ledger/api"
+	"github.com/cxzy/ledger/command"
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/catalog"
+	"github.com/cxzy/ledger/domain/org"
+	"github.com/cxzy/ledger/eventlog/embedded"
+)
+
+// httpCmd measures commands over HTTP: clients POST pledges (each a new
+// stream, through authentication, scope checks against the log, the write
+// path and fsync) for a while, and one reader fetches audit history
+// meanwhile.
+func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ledgerbench http", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	clients := fs.Int("clients", 32, "concurrent HTTP clients")
+	duration := fs.Duration("duration", 10*time.Second, "how long the clients send")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	dir, err := os.MkdirTemp("", "ledgerbench-http")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	defer os.RemoveAll(dir)
+	log, err := embedded.Open(dir, embedded.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	defer log.Close()
+	h := command.NewHandler(log, catalog.New())
+	if err := benchUnits(ctx, h); err != nil {
+		fmt.Fprintln(stderr, "ledgerbench http: setup:", err)
+		return exitFail
+	}
+	secret := []byte("ledgerbench-secret-of-32-bytes!!")
+	srv := &api.Server{
+		Commands: &api.Commands{Handler: h, Scope: api.Scope{Handler: h}},
+		History:  &api.History{Log: log, Scope: api.Scope{Handler: h}},
+		Verifier: api.HS256{Key: secret},
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+	tok, _ := api.HS256{Key: secret}.Mint(api.Principal{Subject: "clerk-b1", Roles: []api.Role{api.RoleClerk}, Units: []string{"b1"}}, time.Hour, time.Now())
+	reader, _ := api.HS256{Key: secret}.Mint(api.Principal{Subject: "office-1", Roles: []api.Role{api.RoleOffice}}, time.Hour, time.Now())
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients + 4}}
+	quarter := domain.QuarterOf(time.Now().In(domain.DefaultLocation())).String()
+	body := []byte(`{"maker":"unit","unit":"b1","quarter":"` + quarter + `","category":"service_for_masses","title":"为群众办实事好事十件","content":"本季度为辖区困难群众办实事好事十件，建立台账，逐件销号，接受群众监督。"}`)
+
+	fmt.Fprintf(stderr, "%d clients posting pledges for %s\n", *clients, *duration)
+	deadline := time.Now().Add(*duration)
+	var (
+		mu       sync.Mutex
+		writes   []time.Duration
+		reads    []time.Duration
+		failures atomic.Int64
+		n        atomic.Int64
+		wg       sync.WaitGroup
+		lastID   atomic.Value
+	)
+	post := func(i int64) (time.Duration, string, error) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/v1/pledges", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Idempotency-Key", fmt.Sprint("bench-", i))
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return 0, "", fmt.Errorf("status %d: %s", resp.StatusCode, raw)
+		}
+		return time.Since(start), string(raw), nil
+	}
+	for range *clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				d, raw, err := post(n.Add(1))
+				if err != nil {
+					failures.Add(1)
+					continue
+				}
+				mine = append(mine, d)
+				lastID.Store(raw)
+			}
+			mu.Lock()
+			writes = append(writes, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Go(func() { // one reader of audit history under the write load
+		for time.Now().Before(deadline) {
+			v, _ := lastID.Load().(string)
+			stream := streamOf(v)
+			if stream == "" {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			req, _ := http.NewRequest(http.MethodGet, base+"/v1/history/"+stream, nil)
+			req.Header.Set("Authorization", "Bearer "+reader)
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				continue
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				reads = append(reads, time.Since(start))
+			}
+		}
+	})
+	wg.Wait()
+	slices.Sort(writes)
+	slices.Sort(reads)
+	q := func(d []time.Duration, p float64) float64 {
+		if len(d) == 0 {
+			return 0
+		}
+		return float64(d[int(float64(len(d)-1)*p)].Microseconds()) / 1000
+	}
+	fmt.Fprintf(stdout, "HTTP commands: %d clients, %s, fsync on, embedded log\n", *clients, *duration)
+	fmt.Fprintf(stdout, "  POST /v1/pledges: %d accepted (%d failed), %.0f commands/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		len(writes), failures.Load(), float64(len(writes))/duration.Seconds(), q(writes, 0.5), q(writes, 0.99), q(writes, 1))
+	fmt.Fprintf(stdout, "  GET /v1/history/{stream} under that load: %d reads, p50 %.2f ms, p95 %.2f ms\n", len(reads), q(reads, 0.5), q(reads, 0.95))
+	if failures.Load() > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+// streamOf picks the stream out of an Accepted answer.
+func streamOf(raw string) string {
+	const key = `"stream":"`
+	i := bytes.Index([]byte(raw), []byte(key))
+	if i < 0 {
+		return ""
+	}
+	rest := raw[i+len(key):]
+	j := bytes.IndexByte([]byte(rest), '"')
+	if j < 0 {
+		return ""
+	}
+	return rest[:j]
+}
+
+// benchUnits registers the units the benchmark's clerk works in.
+func benchUnits(ctx context.Context, h *command.Handler) error {
+	office := command.Command{Actor: domain.Actor{ID: "office-1"}}
+	steps := []struct {
+		id, parent, area string
+		kind             org.Kind
+	}{{"b0", "", "", kind("district")}, {"b00", "b0", "ba", kind("street")}, {"b1", "b00", "ba", kind("branch")}}
+	c := office
+	c.ID = "bench-area"
+	if _, err := command.Create(ctx, h, org.AreaStream("ba"), c, func(m domain.Meta) ([]domain.Event, error) {
+		return org.NewArea("ba", org.RegisterArea{Name: "测试片区", Leader: "王伟"}, m)
+	}); err != nil {
+		return err
+	}
+	for _, u := range steps {
+		var parent *org.Unit
+		if u.parent != "" {
+			p, err := command.Load(ctx, h, org.UnitStream(u.parent), &org.Unit{})
+			if err != nil {
+				return err
+			}
+			parent = p
+		}
+		c := office
+		c.ID = "bench-unit-" + u.id
+		if _, err := command.Create(ctx, h, org.UnitStream(u.id), c, func(m domain.Meta) ([]domain.Event, error) {
+			return org.NewUnit(u.id, org.RegisterUnit{Name: "单位" + u.id, Kind: u.kind, ParentID: u.parent, AreaID: u.area}, parent, m)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func kind(s string) org.Kind {
+	k, err := org.ParseKind(s)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
