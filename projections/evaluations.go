@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/evaluation"
 )
 
@@ -71,39 +70,21 @@ func (*Evaluations) Tables() []Table {
 // fold applies e to the aggregate of its stream, if the stream is one of
 // the evaluations, and returns that aggregate (nil otherwise).
 func (m *Evaluations) fold(ctx context.Context, e Event, h History) (any, error) {
-	if m.surveys == nil {
-		m.surveys = map[string]*tracked[*evaluation.Survey]{}
-		m.vgs = map[string]*tracked[*evaluation.Vanguard]{}
-		m.stars = map[string]*tracked[*evaluation.StarRating]{}
-	}
-	if m.rankings == nil {
-		m.rankings = map[string]*tracked[*evaluation.Ranking]{}
-	}
 	if err := m.units.Follow(ctx, e, h); err != nil {
 		return nil, err
 	}
 	prefix, _, _ := strings.Cut(e.Stream, "-")
 	switch prefix {
 	case evaluation.EntitySurvey:
-		return foldStream(ctx, m.surveys, &m.units, h, e, func() *evaluation.Survey { return &evaluation.Survey{} })
+		return foldStream(ctx, &m.surveys, &m.units, h, e, func() *evaluation.Survey { return &evaluation.Survey{} })
 	case evaluation.EntityVanguard:
-		return foldStream(ctx, m.vgs, &m.units, h, e, func() *evaluation.Vanguard { return &evaluation.Vanguard{} })
+		return foldStream(ctx, &m.vgs, &m.units, h, e, func() *evaluation.Vanguard { return &evaluation.Vanguard{} })
 	case "starrating":
-		return foldStream(ctx, m.stars, &m.units, h, e, func() *evaluation.StarRating { return &evaluation.StarRating{} })
+		return foldStream(ctx, &m.stars, &m.units, h, e, func() *evaluation.StarRating { return &evaluation.StarRating{} })
 	case evaluation.EntityRanking:
-		return foldStream(ctx, m.rankings, &m.units, h, e, func() *evaluation.Ranking { return &evaluation.Ranking{} })
+		return foldStream(ctx, &m.rankings, &m.units, h, e, func() *evaluation.Ranking { return &evaluation.Ranking{} })
 	}
 	return nil, nil
-}
-
-// foldStream applies e to the state of its stream (see follow).
-func foldStream[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], units *UnitIndex, h History, e Event, newAgg func() A) (*tracked[A], error) {
-	t, err := follow(ctx, m, units, h, e, newAgg)
-	if err != nil {
-		return nil, err
-	}
-	t.agg.Apply(e.Data)
-	return t, nil
 }
 
 func (m *Evaluations) Apply(ctx context.Context, e Event, h History, out *Rows) error {
@@ -226,20 +207,17 @@ func (m *Evaluations) Expect(e Event, figures map[string]int64) {
 		m.expect = &Evaluations{ever: map[string]map[string]bool{}}
 	}
 	x := m.expect
-	var before map[string]int64
-	if x.surveys != nil {
-		var prev any
-		if t, ok := x.surveys[e.Stream]; ok {
-			prev = t
-		} else if t, ok := x.vgs[e.Stream]; ok {
-			prev = t
-		} else if t, ok := x.stars[e.Stream]; ok {
-			prev = t
-		} else if t, ok := x.rankings[e.Stream]; ok {
-			prev = t
-		}
-		before = x.evaluationFigures(prev, e.Stream)
+	var prev any
+	if t, ok := x.surveys[e.Stream]; ok {
+		prev = t
+	} else if t, ok := x.vgs[e.Stream]; ok {
+		prev = t
+	} else if t, ok := x.stars[e.Stream]; ok {
+		prev = t
+	} else if t, ok := x.rankings[e.Stream]; ok {
+		prev = t
 	}
+	before := x.evaluationFigures(prev, e.Stream)
 	got, err := x.fold(context.Background(), e, nil)
 	if err != nil || got == nil {
 		return

@@ -113,37 +113,3 @@ func (*Events) Actual(ctx context.Context, q Querier, db string) (map[string]int
 	}
 	return got, nil
 }
-
-// evCounts runs a query of (String, count()) rows.
-func evCounts(ctx context.Context, q Querier, query string, each func(key string, n uint64), args ...any) error {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var n uint64
-		if err := rows.Scan(&key, &n); err != nil {
-			return err
-		}
-		each(key, n)
-	}
-	return rows.Err()
-}
-
-// evTime is t as a DateTime column takes it: in UTC, and the Unix epoch
-// for "never", which DateTime cannot hold otherwise.
-func evTime(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Unix(0, 0).UTC()
-	}
-	return t.UTC()
-}
-
-func boolUInt8(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/demo"
-	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/org"
@@ -26,16 +25,7 @@ type ogDistrict struct {
 
 func mustOgDistrict(t *testing.T) *ogDistrict {
 	t.Helper()
-	log, err := embedded.Open(t.TempDir(), embedded.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: 3000, Until: domain.Date{Year: 2025, Month: 5, Day: 20}}); err != nil {
-		t.Fatal(err)
-	}
+	log, _ := mustSeed(t, 3000)
 	d := &ogDistrict{log: log}
 	d.reread(t)
 	return d
@@ -44,26 +34,7 @@ func mustOgDistrict(t *testing.T) *ogDistrict {
 // reread loads every event of the log again.
 func (d *ogDistrict) reread(t *testing.T) {
 	t.Helper()
-	reg := catalog.New()
-	d.events = d.events[:0]
-	after := eventlog.Start
-	for {
-		page, err := d.log.ReadAll(context.Background(), after, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			return
-		}
-		for _, e := range page {
-			data, err := reg.Decode(e.Type, e.SchemaVersion, e.Payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d.events = append(d.events, projections.Event{Event: e, Data: data})
-		}
-		after = page[len(page)-1].Position
-	}
+	d.events = mustEvents(t, d.log)
 }
 
 // units folds the log's unit events with the domain aggregate: what the

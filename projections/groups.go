@@ -16,7 +16,6 @@ import (
 
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/inspection"
-	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/eventlog"
 )
 
@@ -93,7 +92,7 @@ func (m *Groups) Apply(ctx context.Context, e Event, h History, out *Rows) error
 			return err
 		}
 	}
-	if id := inspectionEventID(e.Data); id != "" {
+	if id := inspectionEventID(e); id != "" {
 		s, err := m.inspection(ctx, h, id, e)
 		if err != nil {
 			return err
@@ -165,38 +164,15 @@ func (s *inspectionState) apply(d domain.Event) {
 	}
 }
 
-func inspectionEventID(d domain.Event) string {
-	switch d := d.(type) {
-	case inspection.Started:
-		return d.InspectionID
-	case inspection.FindingRecorded:
-		return d.InspectionID
-	case inspection.FindingCorrected:
-		return d.InspectionID
-	case inspection.FindingWithdrawn:
-		return d.InspectionID
-	case inspection.Completed:
-		return d.InspectionID
-	}
-	return ""
+func inspectionEventID(e Event) string {
+	return entityID(e, inspection.EntityInspection, inspection.Stream)
 }
 
 func (m *Groups) inspection(ctx context.Context, h History, id string, e Event) (*inspectionState, error) {
-	s := m.inspections[id]
-	if s == nil {
-		s = &inspectionState{}
-		m.inspections[id] = s
-		if e.Version > 1 && h != nil {
-			earlier, err := h.Before(ctx, inspection.Stream(id), e.Position)
-			if err != nil {
-				return nil, fmt.Errorf("groups: history of inspection %s: %w", id, err)
-			}
-			for _, x := range earlier {
-				s.apply(x.Data)
-			}
-		}
+	s, err := entity(ctx, h, m.inspections, id, inspection.Stream(id), e, (*inspectionState).apply)
+	if err != nil {
+		return nil, fmt.Errorf("groups: %w", err)
 	}
-	s.apply(e.Data)
 	return s, nil
 }
 
@@ -225,36 +201,14 @@ func newGroupCoverage() *groupCoverage {
 	return &groupCoverage{units: NewUnitIndex(), groups: map[string]*groupState{}}
 }
 
-func groupEventID(d domain.Event) string {
-	switch d := d.(type) {
-	case inspection.GroupFormed:
-		return d.GroupID
-	case inspection.GroupMemberAdded:
-		return d.GroupID
-	case inspection.GroupMemberRemoved:
-		return d.GroupID
-	case inspection.GroupAssigned:
-		return d.GroupID
-	case inspection.GroupAssignmentEnded:
-		return d.GroupID
-	case inspection.GroupDissolved:
-		return d.GroupID
-	}
-	return ""
-}
+func groupEventID(e Event) string { return entityID(e, "group", inspection.GroupStream) }
 
 // apply folds a unit or group event; it returns the group changed (nil if
 // none) and the coverage rows that changed. h may be nil when every
 // earlier event has been applied.
 func (c *groupCoverage) apply(ctx context.Context, e Event, h History) (*groupState, []coverChange, error) {
-	if id := unitEventID(e.Data); id != "" {
-		var err error
-		if h != nil {
-			err = c.units.Follow(ctx, e, h)
-		} else {
-			c.units.Apply(e)
-		}
-		if err != nil {
+	if id := unitEventID(e); id != "" {
+		if err := c.units.Follow(ctx, e, h); err != nil {
 			return nil, nil, err
 		}
 		if e.Type == "unit.renamed" {
@@ -272,7 +226,7 @@ func (c *groupCoverage) apply(ctx context.Context, e Event, h History) (*groupSt
 		}
 		return nil, changes, nil
 	}
-	id := groupEventID(e.Data)
+	id := groupEventID(e)
 	if id == "" {
 		return nil, nil, nil
 	}
@@ -280,12 +234,12 @@ func (c *groupCoverage) apply(ctx context.Context, e Event, h History) (*groupSt
 	if g == nil {
 		g = &groupState{covered: map[string]string{}}
 		c.groups[id] = g
-		if e.Version > 1 && h != nil {
-			earlier, err := h.Before(ctx, inspection.GroupStream(id), e.Position)
-			if err != nil {
-				return nil, nil, fmt.Errorf("groups: history of group %s: %w", id, err)
-			}
-			for _, x := range earlier {
+		evs, err := earlier(ctx, h, inspection.GroupStream(id), e)
+		if err != nil {
+			return nil, nil, fmt.Errorf("groups: %w", err)
+		}
+		if len(evs) > 0 {
+			for _, x := range evs {
 				g.group.Apply(x.Data)
 			}
 			// What was written before the restart is what the rebuilt
@@ -302,11 +256,7 @@ func (c *groupCoverage) apply(ctx context.Context, e Event, h History) (*groupSt
 	return g, changes, nil
 }
 
-func (c *groupCoverage) allUnits() []string {
-	ids := make([]string, 0, len(c.units.units))
-	c.units.Each(func(u UnitInfo) { ids = append(ids, u.ID) })
-	return ids
-}
+func (c *groupCoverage) allUnits() []string { return c.units.IDs() }
 
 // recompute brings the group's coverage of units up to date and returns
 // the rows that changed, in unit order so that output is deterministic.
@@ -352,7 +302,7 @@ func (c *groupCoverage) covers(g *groupState, id string) (string, bool) {
 // Expect counts the units each group covers, the groups by state and the
 // inspections by state.
 func (m *Groups) Expect(e Event, figures map[string]int64) {
-	if id := inspectionEventID(e.Data); id != "" {
+	if id := inspectionEventID(e); id != "" {
 		s := &inspectionState{}
 		s.in.ID = id
 		if prev, ok := m.expectInspections[id]; ok {
@@ -367,7 +317,7 @@ func (m *Groups) Expect(e Event, figures map[string]int64) {
 		return
 	}
 	var before string
-	if g, ok := m.expectCover.groups[groupEventID(e.Data)]; ok {
+	if g, ok := m.expectCover.groups[groupEventID(e)]; ok {
 		before = g.group.State()
 	}
 	g, changes, err := m.expectCover.apply(context.Background(), e, nil)
@@ -465,9 +415,6 @@ type GroupViewRow struct {
 // issue.
 var ErrGroupViewCursor = errors.New("group view: bad cursor")
 
-// groupViewTimeout bounds a view query whose caller set no deadline.
-const groupViewTimeout = 10 * time.Second
-
 // QueryGroupView returns a page of the inspection-group view, ordered by
 // group and unit, and the cursor of the next page ("" after the last).
 //
@@ -476,73 +423,49 @@ const groupViewTimeout = 10 * time.Second
 // own query on its own table for the page's units, merged here. Tables
 // another model has not created yet give zero figures.
 func QueryGroupView(ctx context.Context, q Querier, db string, f GroupViewFilter) ([]GroupViewRow, string, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, groupViewTimeout)
-		defer cancel()
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
-	loc := f.Loc
-	if loc == nil {
-		loc = domain.DefaultLocation()
-	}
-	now := f.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	ctx, cancel := withQueryTimeout(ctx)
+	defer cancel()
+	limit := pageLimit(f.Limit)
+	now, loc, yellow := viewClock(f.Now, f.Loc, f.YellowDays)
 	quarter := f.Quarter
 	if quarter.IsZero() {
 		quarter = domain.QuarterOf(now.In(loc))
 	}
-	yellow := f.YellowDays
-	if yellow <= 0 {
-		yellow = rectification.DefaultYellowDays
-	}
 
-	conds, args := []string{"active = 1"}, []any{}
-	if f.Group != "" {
-		conds, args = append(conds, "group_id = ?"), append(args, f.Group)
-	}
+	var w sqlFilter
+	w.add("active = 1")
+	w.eq("group_id", f.Group)
 	if f.After != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(f.After)
 		g, u, ok := strings.Cut(string(raw), "\x00")
 		if err != nil || !ok {
 			return nil, "", ErrGroupViewCursor
 		}
-		conds = append(conds, "(group_id > ? OR (group_id = ? AND unit_id > ?))")
-		args = append(args, g, g, u)
+		w.add("(group_id > ? OR (group_id = ? AND unit_id > ?))", g, g, u)
 	}
+	args := w.args
 	outer := ""
 	if f.Area != "" {
 		outer, args = "WHERE area_id = ?", append(args, f.Area)
 	}
 	args = append(args, limit+1)
 	page := `SELECT group_id, unit_id, via_area, name, kind, area_id FROM (
-			SELECT group_id, unit_id, via_area FROM ` + db + `.group_units FINAL WHERE ` + strings.Join(conds, " AND ") + `
+			SELECT group_id, unit_id, via_area FROM ` + db + `.group_units FINAL` + w.where() + `
 		) ANY LEFT JOIN (
 			SELECT id AS unit_id, name, kind, area_id FROM ` + db + `.units FINAL
 		) USING unit_id ` + outer + `
 		ORDER BY group_id, unit_id LIMIT ?`
-	rows, err := q.Query(ctx, page, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("group view: %w", err)
-	}
 	var out []GroupViewRow
-	for rows.Next() {
+	err := queryEach(ctx, q, page, func(scan func(...any) error) error {
 		var r GroupViewRow
-		if err := rows.Scan(&r.Group, &r.Unit, &r.ViaArea, &r.UnitName, &r.UnitKind, &r.Area); err != nil {
-			rows.Close()
-			return nil, "", fmt.Errorf("group view: %w", err)
+		if err := scan(&r.Group, &r.Unit, &r.ViaArea, &r.UnitName, &r.UnitKind, &r.Area); err != nil {
+			return err
 		}
 		r.Pledges = map[string]uint64{}
 		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, args...)
+	if err != nil {
 		return nil, "", fmt.Errorf("group view: %w", err)
 	}
 	next := ""
@@ -593,7 +516,6 @@ type groupViewFigures struct {
 }
 
 func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, groups, units []string, quarter, today string, yellow int) error {
-	live := "('" + rectification.StateOpen.String() + "','" + rectification.StateInProgress.String() + "','" + rectification.StateSubmitted.String() + "')"
 	queries := []struct {
 		table string
 		sql   string
@@ -631,9 +553,9 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 				}
 				return err
 			}},
-		{"rectifications", `SELECT unit, countIf(state IN ` + live + `),
-				countIf(state IN ` + live + ` AND deadline >= toDate(?) AND toRelativeDayNum(deadline) - toRelativeDayNum(toDate(?)) <= ?),
-				countIf(state IN ` + live + ` AND deadline < toDate(?))
+		{"rectifications", `SELECT unit, countIf(state IN ` + rectLive + `),
+				countIf(state IN ` + rectLive + ` AND deadline >= toDate(?) AND toRelativeDayNum(deadline) - toRelativeDayNum(toDate(?)) <= ?),
+				countIf(state IN ` + rectLive + ` AND deadline < toDate(?))
 			FROM ` + db + `.rectifications FINAL WHERE unit IN (?) GROUP BY unit`,
 			[]any{today, today, yellow, today, units}, func(rows driver.Rows) error {
 				var unit string
@@ -729,7 +651,7 @@ func groupViewExpand(sql string, args []any) (string, []any) {
 			continue
 		}
 		if vs, ok := args[i].([]string); ok {
-			b.WriteString(strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", "))
+			b.WriteString(placeholders(len(vs)))
 			for _, v := range vs {
 				out = append(out, v)
 			}

@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cxzy/ledger/domain/pledge"
@@ -61,7 +60,7 @@ func (m *Pledges) Apply(ctx context.Context, e Event, h History, out *Rows) erro
 	}
 	out.Add(pledgesTable, p.ID(), e.Stream, p.Unit(), p.Member(), p.Maker().String(), t.d.area, t.d.kind,
 		p.Quarter().String(), p.Category().String(), p.Title(), p.State().String(),
-		dateTime(p.SubmittedAt()), dateTime(p.FiledAt()), dateTime(p.DisclosedAt()), dateTime(p.FulfilledAt()), dateTime(p.LapsedAt()),
+		evTime(p.SubmittedAt()), evTime(p.FiledAt()), evTime(p.DisclosedAt()), evTime(p.FulfilledAt()), evTime(p.LapsedAt()),
 		uint8(p.Progress()), uint32(reports), score, grade, e.Seq(), e.RecordedAt.UTC())
 	return nil
 }
@@ -69,36 +68,11 @@ func (m *Pledges) Apply(ctx context.Context, e Event, h History, out *Rows) erro
 // fold applies a pledge event to the model's state and returns the
 // pledge, or nil for events of other streams.
 func (m *Pledges) fold(ctx context.Context, e Event, h History) (*tracked[*pledge.Pledge], error) {
-	if m.pledges == nil {
-		m.pledges = map[string]*tracked[*pledge.Pledge]{}
-	}
-	if err := m.units.Follow(ctx, e, h); err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(e.Stream, pledge.Entity+"-") {
-		return nil, nil
-	}
-	t, err := follow(ctx, m.pledges, &m.units, h, e, func() *pledge.Pledge { return &pledge.Pledge{} })
-	if err != nil {
-		return nil, err
-	}
-	t.agg.Apply(e.Data)
-	if !t.agg.Exists() {
-		return nil, nil
-	}
-	return t, nil
+	return foldEntity(ctx, &m.pledges, &m.units, h, e, pledge.Entity, func() *pledge.Pledge { return &pledge.Pledge{} })
 }
 
-// dateTime is t for a DateTime column, the epoch for "never".
-func dateTime(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Unix(0, 0).UTC()
-	}
-	return t.UTC()
-}
-
-func pledgeFigure(t *tracked[*pledge.Pledge]) string {
-	return fmt.Sprintf("pledges.count{state=%s,quarter=%s,area=%s}", t.agg.State(), t.agg.Quarter(), t.d.area)
+func pledgeFigures(t *tracked[*pledge.Pledge]) map[string]int64 {
+	return map[string]int64{fmt.Sprintf("pledges.count{state=%s,quarter=%s,area=%s}", t.agg.State(), t.agg.Quarter(), t.d.area): 1}
 }
 
 // Expect counts pledges by state, quarter and area.
@@ -106,18 +80,15 @@ func (m *Pledges) Expect(e Event, figures map[string]int64) {
 	if m.expect == nil {
 		m.expect = &Pledges{}
 	}
-	var before string
+	var before map[string]int64
 	if t, ok := m.expect.pledges[e.Stream]; ok {
-		before = pledgeFigure(t)
+		before = pledgeFigures(t)
 	}
 	t, err := m.expect.fold(context.Background(), e, nil)
 	if err != nil || t == nil {
 		return
 	}
-	if before != "" {
-		addFigure(figures, before, -1)
-	}
-	addFigure(figures, pledgeFigure(t), 1)
+	changeFigures(figures, before, pledgeFigures(t))
 }
 
 func (m *Pledges) Actual(ctx context.Context, q Querier, db string) (map[string]int64, error) {
@@ -160,18 +131,13 @@ type PledgeRow struct {
 // read; the state, which changes, only after it, so an old version of a
 // row can never match.
 func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]PledgeRow, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
-	inner := []string{"id > ?"}
-	args := []any{f.After}
-	for col, v := range map[string]string{"area": f.Area, "unit": f.Unit, "quarter": f.Quarter} {
-		if v != "" {
-			inner, args = append(inner, col+" = ?"), append(args, v)
-		}
-	}
+	limit := pageLimit(f.Limit)
+	var inner sqlFilter
+	inner.add("id > ?", f.After)
+	inner.eq("area", f.Area)
+	inner.eq("unit", f.Unit)
+	inner.eq("quarter", f.Quarter)
+	args := inner.args
 	outer := "1"
 	if len(f.States) > 0 {
 		outer = "has(?, state)"
@@ -179,7 +145,7 @@ func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]
 	}
 	query := `SELECT id, unit, member, maker, area, unit_kind, quarter, category, title, state,
 		submitted_at, filed_at, disclosed_at, fulfilled_at, lapsed_at, progress, reports, evaluation_score, evaluation_grade
-		FROM (SELECT * FROM ` + db + "." + pledgesTable + ` FINAL WHERE ` + strings.Join(inner, " AND ") + `)
+		FROM (SELECT * FROM ` + db + "." + pledgesTable + ` FINAL` + inner.where() + `)
 		WHERE ` + outer + fmt.Sprintf(" ORDER BY id LIMIT %d", limit)
 	var out []PledgeRow
 	err := queryEach(ctx, q, query, func(scan func(...any) error) error {

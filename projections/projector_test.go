@@ -51,16 +51,7 @@ func (m *tally) Apply(ctx context.Context, e projections.Event, h projections.Hi
 
 func seeded(t *testing.T, events int) *embedded.Store {
 	t.Helper()
-	log, err := embedded.Open(t.TempDir(), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: events, Until: domain.Date{Year: 2025, Month: 5, Day: 20}}); err != nil {
-		t.Fatal(err)
-	}
+	log, _ := mustSeed(t, events)
 	return log
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cxzy/ledger/domain"
@@ -90,10 +89,7 @@ var (
 // NewRectifications returns an empty model for a deployment in loc (nil:
 // domain.DefaultLocation()).
 func NewRectifications(loc *time.Location) *Rectifications {
-	if loc == nil {
-		loc = domain.DefaultLocation()
-	}
-	return &Rectifications{loc: loc}
+	return &Rectifications{loc: zone(loc)}
 }
 
 func (*Rectifications) Name() string { return "rectifications" }
@@ -114,14 +110,6 @@ func (s *rectState) init() {
 	}
 }
 
-// rectID returns the item id of a rectification event, from its stream.
-func rectID(e Event) (string, bool) {
-	if !strings.HasPrefix(e.Type, rectification.Entity+".") {
-		return "", false
-	}
-	return strings.CutPrefix(e.Stream, rectification.Stream(""))
-}
-
 // fold applies e to the state. h may be nil (Expect sees every event from
 // the start); with h, an entity seen for the first time after a restart is
 // rebuilt from its earlier events. It returns the item e changed, if any.
@@ -130,25 +118,14 @@ func (s *rectState) fold(ctx context.Context, e Event, h History) (*rectificatio
 	if err := s.units.Follow(ctx, e, h); err != nil {
 		return nil, fmt.Errorf("rectifications: %w", err)
 	}
-	id, ok := rectID(e)
-	if !ok {
+	id := entityID(e, rectification.Entity, rectification.Stream)
+	if id == "" {
 		return nil, nil
 	}
-	r := s.items[id]
-	if r == nil {
-		r = &rectification.Rectification{}
-		if h != nil && e.Version > 1 {
-			earlier, err := h.Before(ctx, e.Stream, e.Position)
-			if err != nil {
-				return nil, fmt.Errorf("rectifications: rebuild %s: %w", e.Stream, err)
-			}
-			for _, x := range earlier {
-				r.Apply(x.Data)
-			}
-		}
-		s.items[id] = r
+	r, err := entity(ctx, h, s.items, id, e.Stream, e, (*rectification.Rectification).Apply)
+	if err != nil {
+		return nil, fmt.Errorf("rectifications: %w", err)
 	}
-	r.Apply(e.Data)
 	if _, _, err := s.units.Load(ctx, h, r.Unit(), e.Position); err != nil {
 		return nil, fmt.Errorf("rectifications: %w", err)
 	}
@@ -166,22 +143,11 @@ func (m *Rectifications) Apply(ctx context.Context, e Event, h History, out *Row
 	return nil
 }
 
-// rectEpoch stands for "no time" and "no date" in DateTime and Date
-// columns, which have no NULL here.
-var rectEpoch = time.Unix(0, 0).UTC()
-
 func rectDate(d domain.Date) time.Time {
 	if d.IsZero() {
-		return rectEpoch
+		return epoch
 	}
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
-}
-
-func rectBool(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // rectRow is the item's row in rectColumns order; every figure comes from
@@ -202,7 +168,7 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 	if n := len(missed); n > 0 {
 		lastMissed = missed[n-1].Deadline
 	}
-	closedAt, closedOn := rectEpoch, rectEpoch
+	closedAt, closedOn := epoch, epoch
 	if at, ok := r.ClosedAt(); ok {
 		closedAt = at.UTC()
 		cs := r.Closings()
@@ -217,9 +183,7 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 	if len(req) > rectRequirementMax {
 		req = req[:rectRequirementMax]
 	}
-	if loc == nil {
-		loc = domain.DefaultLocation()
-	}
+	loc = zone(loc)
 	return []any{
 		r.ID(), e.Stream, r.Unit(), u.Name, u.Area, kind,
 		r.Source().Kind.String(), r.Source().Ref, r.Unit(), r.Person(), string(req),
@@ -227,7 +191,7 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 		rectDate(r.OriginalDeadline()), rectDate(r.Deadline()),
 		requested, granted, denied,
 		uint32(r.Rejections()), uint32(r.Reopenings()), uint32(len(r.Closings())), uint32(len(missed)), rectDate(lastMissed),
-		closedAt, closedOn, rectBool(onOriginal), rectBool(onCurrent), rectBool(r.State() == rectification.StateCancelled),
+		closedAt, closedOn, boolUInt8(onOriginal), boolUInt8(onCurrent), boolUInt8(r.State() == rectification.StateCancelled),
 		e.Seq(), e.RecordedAt.UTC(),
 	}
 }
@@ -243,14 +207,9 @@ func (m *Rectifications) Expect(e Event, figures map[string]int64) {
 	if m.figs == nil {
 		m.figs = map[string]map[string]int64{}
 	}
-	for k, v := range m.figs[r.ID()] {
-		addFigure(figures, k, -v)
-	}
 	u, _ := m.expect.units.Lookup(r.Unit())
 	c := rectContribution(r, u.Area)
-	for k, v := range c {
-		addFigure(figures, k, v)
-	}
+	changeFigures(figures, m.figs[r.ID()], c)
 	m.figs[r.ID()] = c
 }
 
@@ -258,23 +217,27 @@ func (m *Rectifications) Expect(e Event, figures map[string]int64) {
 // its area.
 func rectContribution(r *rectification.Rectification, area string) map[string]int64 {
 	c := map[string]int64{}
-	add := func(name string, v int64) {
-		if v == 0 {
-			return
-		}
-		c["rectifications."+name] += v
-		c["rectifications."+name+"{area="+area+"}"] += v
-	}
+	add := func(name string, v int64) { addRectFigure(c, area, name, v) }
 	add("total", 1)
 	add("state="+r.State().String(), 1)
 	orig, cur, _ := r.OnTime()
-	add("closed_on_time_original", int64(rectBool(orig)))
-	add("closed_on_time_current", int64(rectBool(cur)))
+	add("closed_on_time_original", int64(boolUInt8(orig)))
+	add("closed_on_time_current", int64(boolUInt8(cur)))
 	add("closings", int64(len(r.Closings())))
 	add("reopenings", int64(r.Reopenings()))
 	add("missed_deadlines", int64(len(r.MissedDeadlines())))
 	add("extensions_granted", int64(rectGranted(r)))
 	return c
+}
+
+// addRectFigure adds v to a figure, overall and for area; a zero is not
+// added, as ClickHouse returns no row for it.
+func addRectFigure(figures map[string]int64, area, name string, v int64) {
+	if v == 0 {
+		return
+	}
+	figures["rectifications."+name] += v
+	figures["rectifications."+name+"{area="+area+"}"] += v
 }
 
 func rectGranted(r *rectification.Rectification) int {
@@ -289,51 +252,32 @@ func rectGranted(r *rectification.Rectification) int {
 
 // Actual reads the figures of Expect from ClickHouse.
 func (m *Rectifications) Actual(ctx context.Context, q Querier, db string) (map[string]int64, error) {
-	ctx, cancel := rectTimeout(ctx)
-	defer cancel()
 	// One GROUP BY gives the per-area figures; the overall ones are their
 	// sums, added up here.
-	rows, err := q.Query(ctx, `SELECT area, state, toInt64(count()), toInt64(sum(on_time_original)), toInt64(sum(on_time_current)),
+	figures := map[string]int64{}
+	err := queryEach(ctx, q, `SELECT area, state, toInt64(count()), toInt64(sum(on_time_original)), toInt64(sum(on_time_current)),
 		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines)), toInt64(sum(extensions_granted))
-		FROM `+db+`.`+RectificationsTable+` FINAL GROUP BY area, state`)
+		FROM `+db+`.`+RectificationsTable+` FINAL GROUP BY area, state`, func(scan func(...any) error) error {
+		var area, state string
+		var n, onOrig, onCur, closings, reopen, missed, granted int64
+		if err := scan(&area, &state, &n, &onOrig, &onCur, &closings, &reopen, &missed, &granted); err != nil {
+			return err
+		}
+		add := func(name string, v int64) { addRectFigure(figures, area, name, v) }
+		add("total", n)
+		add("state="+state, n)
+		add("closed_on_time_original", onOrig)
+		add("closed_on_time_current", onCur)
+		add("closings", closings)
+		add("reopenings", reopen)
+		add("missed_deadlines", missed)
+		add("extensions_granted", granted)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("rectifications: actual: %w", err)
 	}
-	defer rows.Close()
-	figures := map[string]int64{}
-	for rows.Next() {
-		var area, state string
-		var n, onOrig, onCur, closings, reopen, missed, granted int64
-		if err := rows.Scan(&area, &state, &n, &onOrig, &onCur, &closings, &reopen, &missed, &granted); err != nil {
-			return nil, fmt.Errorf("rectifications: actual: %w", err)
-		}
-		for _, f := range []struct {
-			name string
-			v    int64
-		}{
-			{"total", n}, {"state=" + state, n},
-			{"closed_on_time_original", onOrig}, {"closed_on_time_current", onCur},
-			{"closings", closings}, {"reopenings", reopen}, {"missed_deadlines", missed}, {"extensions_granted", granted},
-		} {
-			if f.v == 0 {
-				continue
-			}
-			figures["rectifications."+f.name] += f.v
-			figures["rectifications."+f.name+"{area="+area+"}"] += f.v
-		}
-	}
-	return figures, rows.Err()
-}
-
-// rectQueryTimeout bounds a query whose caller set no deadline.
-const rectQueryTimeout = 10 * time.Second
-
-// rectTimeout gives ctx a deadline unless it has one.
-func rectTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, rectQueryTimeout)
+	return figures, nil
 }
 
 // RectificationFilter selects and orders rectification items. Empty fields
@@ -399,11 +343,6 @@ type RectificationRow struct {
 	Colour   string
 }
 
-// rectLive is the SQL list of live states; it must match State.Live.
-var rectLive = "('" + strings.Join([]string{
-	rectification.StateOpen.String(), rectification.StateInProgress.String(), rectification.StateSubmitted.String(),
-}, "','") + "')"
-
 // rectComputed is the select list with the computed columns. Its first
 // two parameters are today (as 'YYYY-MM-DD') and the yellow window.
 // A live item is red once today is past its deadline: the deadline is
@@ -419,17 +358,7 @@ var rectComputed = `id, stream, unit, unit_name, area, unit_kind, source_kind, s
 
 // today returns the filter's reference date and yellow window.
 func (f RectificationFilter) today() (string, int32) {
-	now, loc := f.Now, f.Loc
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if loc == nil {
-		loc = domain.DefaultLocation()
-	}
-	yellow := f.YellowDays
-	if yellow <= 0 {
-		yellow = rectification.DefaultYellowDays
-	}
+	now, loc, yellow := viewClock(f.Now, f.Loc, f.YellowDays)
 	return domain.DateIn(now, loc).String(), int32(yellow)
 }
 
@@ -449,40 +378,25 @@ func (f RectificationFilter) validate() error {
 	return nil
 }
 
-// where returns the filter's conditions (without the cursor) and their
-// parameters; they may refer to the computed days_left and colour.
-func (f RectificationFilter) where() ([]string, []any) {
-	var conds []string
-	var args []any
-	eq := func(col, v string) {
-		if v != "" {
-			conds = append(conds, col+" = ?")
-			args = append(args, v)
-		}
-	}
-	in := func(col string, vs []string) {
-		if len(vs) == 0 {
-			return
-		}
-		conds = append(conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ")+")")
-		for _, v := range vs {
-			args = append(args, v)
-		}
-	}
-	eq("area", f.Area)
-	eq("unit", f.Unit)
-	in("unit", f.Units)
-	in("state", f.States)
-	in("colour", f.Colours)
+// filter returns the filter's conditions (without the cursor) and the
+// parameters of a query selecting rectComputed under them: today and the
+// yellow window (for the select list) first, then those of the
+// conditions, which may refer to the computed days_left and colour.
+func (f RectificationFilter) filter() sqlFilter {
+	today, yellow := f.today()
+	w := sqlFilter{args: []any{today, yellow}}
+	w.eq("area", f.Area)
+	w.eq("unit", f.Unit)
+	w.in("unit", f.Units)
+	w.in("state", f.States)
+	w.in("colour", f.Colours)
 	if !f.DueFrom.IsZero() {
-		conds = append(conds, "deadline >= toDate(?)")
-		args = append(args, f.DueFrom.String())
+		w.add("deadline >= toDate(?)", f.DueFrom.String())
 	}
 	if !f.DueTo.IsZero() {
-		conds = append(conds, "deadline <= toDate(?)")
-		args = append(args, f.DueTo.String())
+		w.add("deadline <= toDate(?)", f.DueTo.String())
 	}
-	return conds, args
+	return w
 }
 
 // rectCursor is the keyset position after the last row of a page: the
@@ -505,7 +419,7 @@ func QueryRectifications(ctx context.Context, q Querier, db string, f Rectificat
 	if err := f.validate(); err != nil {
 		return nil, "", err
 	}
-	ctx, cancel := rectTimeout(ctx)
+	ctx, cancel := withQueryTimeout(ctx)
 	defer cancel()
 	sort := f.Sort
 	if sort == "" {
@@ -522,16 +436,9 @@ func QueryRectifications(ctx context.Context, q Querier, db string, f Rectificat
 	default:
 		return nil, "", fmt.Errorf("rectifications: unknown sort %q (want deadline, -deadline or id)", f.Sort)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
+	limit := pageLimit(f.Limit)
 
-	today, yellow := f.today()
-	args := []any{today, yellow}
-	conds, wargs := f.where()
-	args = append(args, wargs...)
+	w := f.filter()
 	if f.After != "" {
 		var c rectCursor
 		raw, err := base64.RawURLEncoding.DecodeString(f.After)
@@ -541,35 +448,26 @@ func QueryRectifications(ctx context.Context, q Querier, db string, f Rectificat
 		if err != nil || c.Sort != sort {
 			return nil, "", ErrRectificationCursor
 		}
-		conds = append(conds, keyset)
 		if sort == "id" {
-			args = append(args, c.ID)
+			w.add(keyset, c.ID)
 		} else {
-			args = append(args, c.Deadline, c.Deadline, c.ID)
+			w.add(keyset, c.Deadline, c.Deadline, c.ID)
 		}
 	}
-	query := "SELECT " + rectComputed + " FROM " + db + "." + RectificationsTable + " FINAL"
-	if len(conds) > 0 {
-		query += " WHERE " + strings.Join(conds, " AND ")
-	}
+	query := "SELECT " + rectComputed + " FROM " + db + "." + RectificationsTable + " FINAL" + w.where()
 	query += fmt.Sprintf(" ORDER BY %s LIMIT %d", order, limit+1) // one more says whether a next page exists
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("rectifications: query: %w", err)
-	}
-	defer rows.Close()
 	var page []RectificationRow
-	for rows.Next() {
+	err := queryEach(ctx, q, query, func(scan func(...any) error) error {
 		var r RectificationRow
 		var ordDeadline, deadline, closedOn time.Time
 		var reqd, grant, deny, rej, reop, clos, miss uint32
 		var onOrig, onCur, canc uint8
 		var days int32
-		if err := rows.Scan(&r.ID, &r.Stream, &r.Unit, &r.UnitName, &r.Area, &r.UnitKind, &r.SourceKind, &r.SourceRef,
+		if err := scan(&r.ID, &r.Stream, &r.Unit, &r.UnitName, &r.Area, &r.UnitKind, &r.SourceKind, &r.SourceRef,
 			&r.ResponsibleUnit, &r.ResponsiblePerson, &r.Requirement, &r.State, &r.OrderedAt, &ordDeadline, &deadline,
 			&reqd, &grant, &deny, &rej, &reop, &clos, &miss,
 			&r.ClosedAt, &closedOn, &onOrig, &onCur, &canc, &r.Version, &r.UpdatedAt, &days, &r.Colour); err != nil {
-			return nil, "", fmt.Errorf("rectifications: scan: %w", err)
+			return err
 		}
 		r.OriginalDeadline, r.Deadline = domain.DateOf(ordDeadline), domain.DateOf(deadline)
 		r.ExtensionsRequested, r.ExtensionsGranted, r.ExtensionsDenied = int(reqd), int(grant), int(deny)
@@ -583,8 +481,9 @@ func QueryRectifications(ctx context.Context, q Querier, db string, f Rectificat
 		r.OrderedAt, r.ClosedAt, r.UpdatedAt = r.OrderedAt.UTC(), rectUTC(r.ClosedAt), r.UpdatedAt.UTC()
 		r.DaysLeft = int(days)
 		page = append(page, r)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, w.args...)
+	if err != nil {
 		return nil, "", fmt.Errorf("rectifications: query: %w", err)
 	}
 	if len(page) <= limit {
@@ -648,17 +547,11 @@ func RectificationSummary(ctx context.Context, q Querier, db string, f Rectifica
 	if err := f.validate(); err != nil {
 		return RectificationStats{}, err
 	}
-	ctx, cancel := rectTimeout(ctx)
+	ctx, cancel := withQueryTimeout(ctx)
 	defer cancel()
-	today, yellow := f.today()
-	args := []any{today, yellow}
-	conds, wargs := f.where()
-	args = append(args, wargs...)
+	w := f.filter()
 	inner := "SELECT " + rectComputed + ", toInt64(toRelativeDayNum(closed_on)) - toInt64(toRelativeDayNum(ordered_on)) AS days_to_close FROM " +
-		db + "." + RectificationsTable + " FINAL"
-	if len(conds) > 0 {
-		inner += " WHERE " + strings.Join(conds, " AND ")
-	}
+		db + "." + RectificationsTable + " FINAL" + w.where()
 	// Sums of UInt8 comparisons are UInt64 in every version; casting
 	// each to Int64 keeps the scan types fixed.
 	query := `SELECT toInt64(count()),
@@ -680,7 +573,7 @@ func RectificationSummary(ctx context.Context, q Querier, db string, f Rectifica
 	for i := range v {
 		ptrs[i] = &v[i]
 	}
-	if err := q.QueryRow(ctx, query, args...).Scan(ptrs...); err != nil {
+	if err := q.QueryRow(ctx, query, w.args...).Scan(ptrs...); err != nil {
 		return s, fmt.Errorf("rectifications: summary: %w", err)
 	}
 	s.Total, s.Open, s.Green, s.Yellow, s.Red = int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4])

@@ -391,26 +391,11 @@ func TestQueryRectificationsFiltersAndPages(t *testing.T) {
 // rectExpect folds the whole log into the model's expected figures.
 func rectExpect(t *testing.T, log eventlog.Store, r projections.Reconciler) map[string]int64 {
 	t.Helper()
-	reg := catalog.New()
 	figures := map[string]int64{}
-	after := eventlog.Start
-	for {
-		page, err := log.ReadAll(context.Background(), after, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			return figures
-		}
-		for _, e := range page {
-			data, err := reg.Decode(e.Type, e.SchemaVersion, e.Payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.Expect(projections.Event{Event: e, Data: data}, figures)
-		}
-		after = page[len(page)-1].Position
+	for _, e := range mustEvents(t, log) {
+		r.Expect(e, figures)
 	}
+	return figures
 }
 
 func rectReconcile(t *testing.T, conn projections.Querier, db string, log eventlog.Store) map[string]int64 {

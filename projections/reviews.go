@@ -3,10 +3,8 @@ package projections
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/review"
 )
 
@@ -48,36 +46,17 @@ func (m *Reviews) Apply(ctx context.Context, e Event, h History, out *Rows) erro
 		return err
 	}
 	r := t.agg
-	loc := m.Loc
-	if loc == nil {
-		loc = domain.DefaultLocation()
-	}
 	out.Add(reviewsTable, r.ID, r.Subject.String(), r.UnitID, r.MemberID, t.d.area, t.d.kind, r.Form.String(),
-		r.Quarter.String(), monthIn(t.first, loc), r.Reviewer,
+		r.Quarter.String(), monthIn(t.first, zone(m.Loc)), r.Reviewer,
 		uint32(r.ShortcomingCount()), uint32(r.MeasureCount()), uint32(r.RectificationsOrdered()), uint32(r.Corrections),
 		boolUInt8(r.Retracted), t.first, e.Seq())
 	return nil
 }
 
+// fold applies a review event to the model's state and returns the
+// remark, or nil for events of other streams.
 func (m *Reviews) fold(ctx context.Context, e Event, h History) (*tracked[*review.Review], error) {
-	if m.reviews == nil {
-		m.reviews = map[string]*tracked[*review.Review]{}
-	}
-	if err := m.units.Follow(ctx, e, h); err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(e.Stream, review.Entity+"-") {
-		return nil, nil
-	}
-	t, err := follow(ctx, m.reviews, &m.units, h, e, func() *review.Review { return &review.Review{} })
-	if err != nil {
-		return nil, err
-	}
-	t.agg.Apply(e.Data)
-	if !t.agg.Exists() {
-		return nil, nil
-	}
-	return t, nil
+	return foldEntity(ctx, &m.reviews, &m.units, h, e, review.Entity, func() *review.Review { return &review.Review{} })
 }
 
 // reviewFigures is what one remark adds to the reconciled figures.
@@ -109,17 +88,6 @@ func (m *Reviews) Expect(e Event, figures map[string]int64) {
 		return
 	}
 	changeFigures(figures, before, reviewFigures(t))
-}
-
-// changeFigures replaces an entity's old contribution to the figures by
-// its new one.
-func changeFigures(figures, before, after map[string]int64) {
-	for k, n := range before {
-		addFigure(figures, k, -n)
-	}
-	for k, n := range after {
-		addFigure(figures, k, n)
-	}
 }
 
 func (m *Reviews) Actual(ctx context.Context, q Querier, db string) (map[string]int64, error) {

@@ -202,12 +202,7 @@ func contributions(f trendFamily, t *tracked[domain.Aggregate], loc *time.Locati
 	return out
 }
 
-func (m *Trends) loc() *time.Location {
-	if m.Loc == nil {
-		return domain.DefaultLocation()
-	}
-	return m.Loc
-}
+func (m *Trends) loc() *time.Location { return zone(m.Loc) }
 
 // Apply adds, for an event of a counted entity, the difference between
 // what the entity contributes after the event and before it.
@@ -300,45 +295,10 @@ func (m *Trends) Actual(ctx context.Context, q Querier, db string) (map[string]i
 	return dropZeros(got), err
 }
 
-// dropZeros removes figures that are zero, so a figure that nets to zero
-// compares equal to one that never appeared.
-func dropZeros(m map[string]int64) map[string]int64 {
-	for k, v := range m {
-		if v == 0 {
-			delete(m, k)
-		}
-	}
-	return m
-}
-
 // monthIn is the calendar month of t in loc, as "2026-03".
 func monthIn(t time.Time, loc *time.Location) string {
 	d := domain.DateIn(t, loc)
 	return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month))
-}
-
-// queryTimeout bounds every query of this package's query layer when the
-// caller's context has no earlier deadline.
-const queryTimeout = 10 * time.Second
-
-// queryEach runs a query with a deadline and calls row for every row.
-func queryEach(ctx context.Context, q Querier, query string, row func(scan func(...any) error) error, args ...any) error {
-	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
-	defer cancel()
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("projections: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return fmt.Errorf("projections: scan: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("projections: %w", err)
-	}
-	return nil
 }
 
 // Grain is the period trends are grouped by. The zero value is invalid.
@@ -395,32 +355,24 @@ func QueryTrends(ctx context.Context, q Querier, db string, f TrendFilter) ([]Tr
 	default:
 		return nil, fmt.Errorf("projections: trends: grain must be month or quarter")
 	}
-	var where []string
-	var args []any
+	var w sqlFilter
 	if f.From != "" {
-		where, args = append(where, period+" >= ?"), append(args, f.From)
+		w.add(period+" >= ?", f.From)
 	}
 	if f.To != "" {
-		where, args = append(where, period+" <= ?"), append(args, f.To)
+		w.add(period+" <= ?", f.To)
 	}
-	if f.Area != "" {
-		where, args = append(where, "area = ?"), append(args, f.Area)
-	}
-	if f.UnitKind != "" {
-		where, args = append(where, "unit_kind = ?"), append(args, f.UnitKind)
-	}
+	w.eq("area", f.Area)
+	w.eq("unit_kind", f.UnitKind)
 	if len(f.Metrics) > 0 {
-		where, args = append(where, "has(?, metric)"), append(args, f.Metrics)
+		w.add("has(?, metric)", f.Metrics)
 	}
 	dims := "area, unit_kind"
 	if f.Overall {
 		dims = "'' AS area, '' AS unit_kind"
 	}
 	query := "SELECT " + period + " AS period, " + dims + ", metric, sum(value) AS value FROM " + db + "." + trendsTable
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " GROUP BY period, area, unit_kind, metric ORDER BY period, area, unit_kind, metric"
+	query += w.where() + " GROUP BY period, area, unit_kind, metric ORDER BY period, area, unit_kind, metric"
 	var out []TrendRow
 	err := queryEach(ctx, q, query, func(scan func(...any) error) error {
 		var r TrendRow
@@ -429,7 +381,7 @@ func QueryTrends(ctx context.Context, q Querier, db string, f TrendFilter) ([]Tr
 		}
 		out = append(out, r)
 		return nil
-	}, args...)
+	}, w.args...)
 	return out, err
 }
 
@@ -448,13 +400,9 @@ type Totals struct {
 // CampaignTotals returns the campaign figures of one campaign quarter
 // ("2025Q2"), or of the whole campaign when quarter is empty.
 func CampaignTotals(ctx context.Context, q Querier, db, quarter string) (Totals, error) {
-	query := "SELECT metric, sum(value) FROM " + db + "." + trendsTable
-	var args []any
-	if quarter != "" {
-		query += " WHERE quarter = ?"
-		args = append(args, quarter)
-	}
-	query += " GROUP BY metric"
+	var w sqlFilter
+	w.eq("quarter", quarter)
+	query := "SELECT metric, sum(value) FROM " + db + "." + trendsTable + w.where() + " GROUP BY metric"
 	var t Totals
 	fields := map[string]*int64{
 		MetricThemesSet: &t.Themes, MetricPledgesMade: &t.Pledges, MetricReviews: &t.Reviews,
@@ -470,7 +418,7 @@ func CampaignTotals(ctx context.Context, q Querier, db, quarter string) (Totals,
 			*p = n
 		}
 		return nil
-	}, args...)
+	}, w.args...)
 	return t, err
 }
 
@@ -496,16 +444,13 @@ func follow[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], u
 	if t, ok := m[e.Stream]; ok {
 		return t, nil
 	}
-	var earlier []Event
-	if e.Version > 1 && h != nil {
-		var err error
-		if earlier, err = h.Before(ctx, e.Stream, e.Position); err != nil {
-			return nil, fmt.Errorf("history of %s: %w", e.Stream, err)
-		}
+	evs, err := earlier(ctx, h, e.Stream, e)
+	if err != nil {
+		return nil, err
 	}
 	first := e
-	if len(earlier) > 0 {
-		first = earlier[0]
+	if len(evs) > 0 {
+		first = evs[0]
 	}
 	unit := first.Unit
 	if s, ok := first.Data.(domain.Scoped); ok && s.ScopeUnit() != "" {
@@ -520,9 +465,44 @@ func follow[A domain.Aggregate](ctx context.Context, m map[string]*tracked[A], u
 		d.area, d.kind = u.Area, u.Kind.String()
 	}
 	t := &tracked[A]{agg: newAgg(), d: d, first: first.OccurredAt.UTC(), pos: first.Position}
-	for _, x := range earlier {
+	for _, x := range evs {
 		t.agg.Apply(x.Data)
 	}
 	m[e.Stream] = t
+	return t, nil
+}
+
+// foldStream applies e to the state of its stream (see follow), making
+// the map on first use.
+func foldStream[A domain.Aggregate](ctx context.Context, m *map[string]*tracked[A], units *UnitIndex, h History, e Event, newAgg func() A) (*tracked[A], error) {
+	if *m == nil {
+		*m = map[string]*tracked[A]{}
+	}
+	t, err := follow(ctx, *m, units, h, e, newAgg)
+	if err != nil {
+		return nil, err
+	}
+	t.agg.Apply(e.Data)
+	return t, nil
+}
+
+// foldEntity is the fold of a model of one kind of entity: it keeps the
+// unit index up to date, applies an event of the kind's streams
+// (prefix-id) to its entity, and returns the entity if it exists; nil for
+// other events.
+func foldEntity[A interface {
+	domain.Aggregate
+	Exists() bool
+}](ctx context.Context, m *map[string]*tracked[A], units *UnitIndex, h History, e Event, prefix string, newAgg func() A) (*tracked[A], error) {
+	if err := units.Follow(ctx, e, h); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(e.Stream, prefix+"-") {
+		return nil, nil
+	}
+	t, err := foldStream(ctx, m, units, h, e, newAgg)
+	if err != nil || !t.agg.Exists() {
+		return nil, err
+	}
 	return t, nil
 }

@@ -31,7 +31,7 @@ func campaignModels() []projections.Model {
 // own count of the campaign figures.
 func mustSeed(tb testing.TB, events int) (*embedded.Store, demo.Summary) {
 	tb.Helper()
-	log, err := embedded.Open(tb.TempDir(), embedded.Options{})
+	log, err := embedded.Open(tb.TempDir(), embedded.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -31,10 +31,7 @@ type Watcher struct {
 // as actor (e.g. "deadline-watcher"). loc is the deployment zone (nil:
 // domain.DefaultLocation()); it should be the handler's.
 func NewWatcher(q Querier, db string, h *command.Handler, loc *time.Location, actor string) *Watcher {
-	if loc == nil {
-		loc = domain.DefaultLocation()
-	}
-	return &Watcher{q: q, db: db, h: h, loc: loc, actor: domain.Actor{ID: actor}}
+	return &Watcher{q: q, db: db, h: h, loc: zone(loc), actor: domain.Actor{ID: actor}}
 }
 
 // MissedCommandID is the id of the command that records the miss of
@@ -53,30 +50,21 @@ func (w *Watcher) Tick(ctx context.Context, now time.Time) (int, error) {
 		deadline domain.Date
 	}
 	var due []candidate
-	err := func() error {
-		ctx, cancel := rectTimeout(ctx)
-		defer cancel()
-		// A deadline is missed at 00:00 of the next day in loc: today's
-		// date in loc is past it. Items whose deadline in force already
-		// has a recorded miss are skipped.
-		rows, err := w.q.Query(ctx, `SELECT id, deadline FROM `+w.db+`.`+RectificationsTable+` FINAL
-			WHERE state IN `+rectLive+` AND deadline < toDate(?) AND deadline != last_missed_deadline
-			ORDER BY deadline, id`, domain.DateIn(now, w.loc).String())
-		if err != nil {
+	// A deadline is missed at 00:00 of the next day in loc: today's date
+	// in loc is past it. Items whose deadline in force already has a
+	// recorded miss are skipped.
+	err := queryEach(ctx, w.q, `SELECT id, deadline FROM `+w.db+`.`+RectificationsTable+` FINAL
+		WHERE state IN `+rectLive+` AND deadline < toDate(?) AND deadline != last_missed_deadline
+		ORDER BY deadline, id`, func(scan func(...any) error) error {
+		var c candidate
+		var d time.Time
+		if err := scan(&c.id, &d); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c candidate
-			var d time.Time
-			if err := rows.Scan(&c.id, &d); err != nil {
-				return err
-			}
-			c.deadline = domain.DateOf(d)
-			due = append(due, c)
-		}
-		return rows.Err()
-	}()
+		c.deadline = domain.DateOf(d)
+		due = append(due, c)
+		return nil
+	}, domain.DateIn(now, w.loc).String())
 	if err != nil {
 		return 0, fmt.Errorf("deadline watcher: find missed deadlines: %w", err)
 	}
