@@ -164,7 +164,9 @@ func (p *Projector) settle(ctx context.Context) error {
 }
 
 func (p *Projector) loadHighWater(ctx context.Context) error {
-	p.hwm = map[string]uint64{}
+	// Build the marks aside and swap them in whole: a read that fails
+	// halfway must not leave a table without its mark.
+	hwm := map[string]uint64{}
 	for _, m := range p.models {
 		for _, t := range m.Tables() {
 			if !t.AppendOnly {
@@ -174,9 +176,10 @@ func (p *Projector) loadHighWater(ctx context.Context) error {
 			if err := p.conn.QueryRow(ctx, "SELECT max(position) FROM "+p.table(t.Name)).Scan(&max); err != nil {
 				return fmt.Errorf("projections: high-water mark of %s: %w", t.Name, err)
 			}
-			p.hwm[t.Name] = max
+			hwm[t.Name] = max
 		}
 	}
+	p.hwm = hwm
 	return nil
 }
 
@@ -269,7 +272,8 @@ func (p *Projector) catchUp(ctx context.Context, after eventlog.Position, progre
 }
 
 // Run catches up, then follows the log until ctx ends, writing a page when
-// it is full or when no event has arrived for flushAfter.
+// it is full or flushAfter after its first event, so that a steady trickle
+// of events is not held back until a page fills.
 func (p *Projector) Run(ctx context.Context) error {
 	after, err := p.CatchUp(ctx)
 	if err != nil {
@@ -282,14 +286,18 @@ func (p *Projector) Run(ctx context.Context) error {
 	defer sub.Close()
 	const flushAfter = 100 * time.Millisecond
 	var page []eventlog.Event
+	var due time.Time // when the page's first event must be written by
 	for {
-		wait, cancel := context.WithTimeout(ctx, flushAfter)
+		if len(page) == 0 {
+			due = time.Now().Add(flushAfter)
+		}
+		wait, cancel := context.WithDeadline(ctx, due)
 		e, err := sub.Next(wait)
 		cancel()
 		switch {
 		case err == nil:
 			page = append(page, e)
-			if len(page) < p.pageSize {
+			if len(page) < p.pageSize && time.Now().Before(due) {
 				continue
 			}
 		case ctx.Err() != nil:
@@ -367,8 +375,18 @@ func (p *Projector) apply(ctx context.Context, events []Event) (*Rows, error) {
 // twice), then moves the checkpoint.
 func (p *Projector) commit(ctx context.Context, a applied) error {
 	delay := p.backoff
-	for {
-		err := p.write(ctx, a.rows)
+	for marked := true; ; {
+		var err error
+		if !marked {
+			// A failed write may have landed in some tables all the same
+			// (the reply lost): write again only once their marks are read.
+			err = p.loadHighWater(ctx)
+			marked = err == nil
+		}
+		if err == nil {
+			err = p.write(ctx, a.rows)
+			marked = err == nil
+		}
 		if err == nil {
 			err = WriteCheckpoint(ctx, p.conn, p.db, p.name, a.last)
 		}
@@ -382,10 +400,6 @@ func (p *Projector) commit(ctx context.Context, a applied) error {
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, p.maxBackoff)
-		// Some tables may hold the page already: ask them again.
-		if err := p.loadHighWater(ctx); err != nil {
-			p.logger.Warn("projections: reading high-water marks", "err", err)
-		}
 	}
 	p.position.Store(a.last.Commit)
 	p.events.Add(uint64(a.n))

@@ -1,0 +1,183 @@
+package chtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// Server is a clickhouse-server process of one test's own, for tests that
+// stop and start ClickHouse: the shared server (DSN) must never go away
+// under the other tests.
+type Server struct {
+	tb   testing.TB
+	dir  string
+	tcp  int
+	cmd  *exec.Cmd
+	done chan error // receives the process's exit
+}
+
+// StartServer starts a clickhouse-server on free loopback ports with its
+// configuration and data in a temporary directory, waits until it
+// answers, and stops it when the test ends. The configuration has the
+// shape of deploy/clickhouse/start.sh's.
+func StartServer(tb testing.TB) *Server {
+	tb.Helper()
+	if _, err := exec.LookPath("clickhouse-server"); err != nil {
+		tb.Fatalf("chtest: no clickhouse-server (deploy/clickhouse/start.sh installs it): %v", err)
+	}
+	s := &Server{tb: tb, dir: tb.TempDir(), tcp: freePort(tb)}
+	http, interserver := freePort(tb), freePort(tb)
+	for _, d := range []string{"data", "tmp", "user_files", "format_schemas", "log"} {
+		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	config := fmt.Sprintf(`<?xml version="1.0"?>
+<yandex>
+    <logger>
+        <level>warning</level>
+        <log>%[1]s/log/server.log</log>
+        <errorlog>%[1]s/log/error.log</errorlog>
+    </logger>
+    <listen_host>127.0.0.1</listen_host>
+    <tcp_port>%[2]d</tcp_port>
+    <http_port>%[3]d</http_port>
+    <interserver_http_port>%[4]d</interserver_http_port>
+    <path>%[1]s/data/</path>
+    <tmp_path>%[1]s/tmp/</tmp_path>
+    <user_files_path>%[1]s/user_files/</user_files_path>
+    <format_schema_path>%[1]s/format_schemas/</format_schema_path>
+    <users_config>%[1]s/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+    <max_concurrent_queries>100</max_concurrent_queries>
+    <mark_cache_size>67108864</mark_cache_size>
+</yandex>
+`, s.dir, s.tcp, http, interserver)
+	// poll_interval: an idle connection's handler looks at the shutdown
+	// flag only this often (10 s by default), and the projector keeps
+	// idle connections, so each Stop would take 10 s.
+	users := `<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>2000000000</max_memory_usage><poll_interval>1</poll_interval></default></profiles>
+    <users>
+        <default>
+            <password></password>
+            <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </default>
+    </users>
+    <quotas><default></default></quotas>
+</yandex>
+`
+	for name, text := range map[string]string{"config.xml": config, "users.xml": users} {
+		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(text), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tb.Cleanup(s.Stop) // registered first, so it runs after the cleanups of Open
+	s.Start()
+	return s
+}
+
+// freePort is a loopback port nobody listened on a moment ago. Another
+// process may take it before the server binds it; the server then fails
+// to start and the test says so.
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// DSN is the server's address, for LEDGER_TEST_CLICKHOUSE (so that Open
+// and Connect use it).
+func (s *Server) DSN() string { return fmt.Sprintf("clickhouse://127.0.0.1:%d", s.tcp) }
+
+// Start starts the server (again, on the same data and ports) and waits,
+// polling with a deadline, until it answers a ping.
+func (s *Server) Start() {
+	s.tb.Helper()
+	if s.cmd != nil {
+		s.tb.Fatal("chtest: the private server is already running")
+	}
+	out, err := os.OpenFile(filepath.Join(s.dir, "log", "stdout.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	defer out.Close() // the child has its own descriptor
+	cmd := exec.Command("clickhouse-server", "--config-file="+filepath.Join(s.dir, "config.xml"))
+	cmd.Dir, cmd.Stdout, cmd.Stderr = s.dir, out, out
+	if err := cmd.Start(); err != nil {
+		s.tb.Fatalf("chtest: start clickhouse-server: %v", err)
+	}
+	s.cmd, s.done = cmd, make(chan error, 1)
+	go func() { s.done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !s.answers() {
+		select {
+		case err := <-s.done:
+			s.cmd = nil
+			log, _ := os.ReadFile(filepath.Join(s.dir, "log", "error.log"))
+			stdout, _ := os.ReadFile(filepath.Join(s.dir, "log", "stdout.log"))
+			s.tb.Fatalf("chtest: private clickhouse-server exited: %v\n%s\n%s", err, log, stdout)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("chtest: private clickhouse-server on %s did not answer within 60 s", s.DSN())
+		}
+	}
+}
+
+func (s *Server) answers() bool {
+	opts, err := clickhouse.ParseDSN(s.DSN())
+	if err != nil {
+		return false
+	}
+	opts.DialTimeout = time.Second
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return conn.Ping(ctx) == nil
+}
+
+// Stop stops the server (SIGTERM, as an operator would: running queries
+// finish first) and waits until the process has exited; after 30 s it
+// kills it. Stopping a stopped server does nothing.
+func (s *Server) Stop() { s.halt(syscall.SIGTERM) }
+
+// Kill kills the server (SIGKILL, as a crash or the OOM killer would:
+// inserts die half-sent) and waits until the process has exited.
+func (s *Server) Kill() { s.halt(syscall.SIGKILL) }
+
+func (s *Server) halt(sig syscall.Signal) {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Signal(sig)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
+}
