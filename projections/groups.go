@@ -376,39 +376,39 @@ type GroupViewFilter struct {
 // for the inspection-group view. A figure with no rows behind it is zero
 // (and its period or time empty).
 type GroupViewRow struct {
-	Group     string
-	GroupName string
-	Unit      string
-	UnitName  string
-	UnitKind  string
-	Area      string
-	ViaArea   string // the area the group covers the unit through; "" for a unit assignment
+	Group     string `json:"group"`
+	GroupName string `json:"group_name"`
+	Unit      string `json:"unit"`
+	UnitName  string `json:"unit_name"`
+	UnitKind  string `json:"unit_kind"`
+	Area      string `json:"area"`
+	ViaArea   string `json:"via_area"` // the area the group covers the unit through; "" for a unit assignment
 
 	// Pledges of the quarter by state, and their total.
-	Pledges      map[string]uint64
-	PledgesTotal uint64
+	Pledges      map[string]uint64 `json:"pledges"`
+	PledgesTotal uint64            `json:"pledges_total"`
 	// FulfilmentRate is fulfilled / (fulfilled + lapsed) among the
 	// quarter's pledges that reached an outcome; 0 when none has.
-	FulfilmentRate float64
+	FulfilmentRate float64 `json:"fulfilment_rate"`
 	// Reviews is the review remarks of the quarter not retracted.
-	Reviews uint64
+	Reviews uint64 `json:"reviews"`
 	// Rectifications live now (open, in progress or submitted), and of
 	// them those due within YellowDays and those past their deadline.
-	OpenRectifications   uint64
-	YellowRectifications uint64
-	RedRectifications    uint64
+	OpenRectifications   uint64 `json:"open_rectifications"`
+	YellowRectifications uint64 `json:"yellow_rectifications"`
+	RedRectifications    uint64 `json:"red_rectifications"`
 	// The unit's latest inspection by any group.
-	LastInspection      string
-	LastInspectionAt    time.Time
-	LastInspectionState string
+	LastInspection      string    `json:"last_inspection"`
+	LastInspectionAt    time.Time `json:"last_inspection_at,omitzero"`
+	LastInspectionState string    `json:"last_inspection_state"`
 	// Satisfaction is the rate of the unit's latest survey period.
-	Satisfaction       float64
-	SatisfactionPeriod string
+	Satisfaction       float64 `json:"satisfaction"`
+	SatisfactionPeriod string  `json:"satisfaction_period"`
 	// Rank and Score are the unit's place in its area's latest monthly
 	// ranking (the revision in force: current = 1).
-	Rank      uint32
-	Score     float64
-	RankMonth string
+	Rank      uint32  `json:"rank"`
+	Score     float64 `json:"score"`
+	RankMonth string  `json:"rank_month"`
 }
 
 // ErrGroupViewCursor is returned for a cursor that QueryGroupView did not

@@ -106,24 +106,41 @@ func (m *Pledges) Actual(ctx context.Context, q Querier, db string) (map[string]
 	return got, err
 }
 
-// PledgeFilter selects pledges. Empty fields do not filter; States lists
-// state names ("fulfilled"); Limit defaults to 100 (at most 1000); After
-// is the last id of the previous page (keyset pagination by id).
+// PledgeFilter selects pledges. Empty fields do not filter; Units
+// restricts to a set of units (a caller's scope, resolved by the caller);
+// States lists state names ("fulfilled"); Limit defaults to 100 (at most
+// 1000); After is the last id of the previous page (keyset pagination by
+// id).
 type PledgeFilter struct {
 	Area, Unit, Quarter string
+	Units               []string
 	States              []string
 	Limit               int
 	After               string
 }
 
-// PledgeRow is one pledge as the list shows it.
+// PledgeRow is one pledge as the list shows it. Times of steps not yet
+// taken are zero.
 type PledgeRow struct {
-	ID, Unit, Member, Maker, Area, UnitKind, Quarter, Category, Title, State string
-	SubmittedAt, FiledAt, DisclosedAt, FulfilledAt, LapsedAt                 time.Time // the epoch for "not yet"
-	Progress                                                                 uint8
-	Reports                                                                  uint32
-	EvaluationScore                                                          float64
-	EvaluationGrade                                                          string
+	ID              string    `json:"id"`
+	Unit            string    `json:"unit"`
+	Member          string    `json:"member"`
+	Maker           string    `json:"maker"`
+	Area            string    `json:"area"`
+	UnitKind        string    `json:"unit_kind"`
+	Quarter         string    `json:"quarter"`
+	Category        string    `json:"category"`
+	Title           string    `json:"title"`
+	State           string    `json:"state"`
+	SubmittedAt     time.Time `json:"submitted_at,omitzero"`
+	FiledAt         time.Time `json:"filed_at,omitzero"`
+	DisclosedAt     time.Time `json:"disclosed_at,omitzero"`
+	FulfilledAt     time.Time `json:"fulfilled_at,omitzero"`
+	LapsedAt        time.Time `json:"lapsed_at,omitzero"`
+	Progress        uint8     `json:"progress"`
+	Reports         uint32    `json:"reports"`
+	EvaluationScore float64   `json:"evaluation_score"`
+	EvaluationGrade string    `json:"evaluation_grade"`
 }
 
 // QueryPledges lists pledges ordered by id. The columns that never change
@@ -137,6 +154,7 @@ func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]
 	inner.eq("area", f.Area)
 	inner.eq("unit", f.Unit)
 	inner.eq("quarter", f.Quarter)
+	inner.in("unit", f.Units)
 	args := inner.args
 	outer := "1"
 	if len(f.States) > 0 {
@@ -154,6 +172,9 @@ func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]
 			&r.SubmittedAt, &r.FiledAt, &r.DisclosedAt, &r.FulfilledAt, &r.LapsedAt, &r.Progress, &r.Reports,
 			&r.EvaluationScore, &r.EvaluationGrade); err != nil {
 			return err
+		}
+		for _, t := range []*time.Time{&r.SubmittedAt, &r.FiledAt, &r.DisclosedAt, &r.FulfilledAt, &r.LapsedAt} {
+			*t = notYet(*t)
 		}
 		out = append(out, r)
 		return nil

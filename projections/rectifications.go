@@ -308,39 +308,39 @@ type RectificationFilter struct {
 // RectificationRow is one item as the query layer returns it: the stored
 // columns plus the days left and the colour as of the filter's "today".
 type RectificationRow struct {
-	ID                  string
-	Stream              string
-	Unit                string
-	UnitName            string
-	Area                string
-	UnitKind            string
-	SourceKind          string
-	SourceRef           string
-	ResponsibleUnit     string
-	ResponsiblePerson   string
-	Requirement         string
-	State               string
-	OrderedAt           time.Time
-	OriginalDeadline    domain.Date
-	Deadline            domain.Date
-	ExtensionsRequested int
-	ExtensionsGranted   int
-	ExtensionsDenied    int
-	Rejections          int
-	Reopenings          int
-	Closings            int
-	MissedDeadlines     int
-	ClosedAt            time.Time // zero if the item is not closed
-	ClosedOn            domain.Date
-	OnTimeOriginal      bool
-	OnTimeCurrent       bool
-	Cancelled           bool
-	Version             uint64
-	UpdatedAt           time.Time
+	ID                  string      `json:"id"`
+	Stream              string      `json:"stream"`
+	Unit                string      `json:"unit"`
+	UnitName            string      `json:"unit_name"`
+	Area                string      `json:"area"`
+	UnitKind            string      `json:"unit_kind"`
+	SourceKind          string      `json:"source_kind"`
+	SourceRef           string      `json:"source_ref"`
+	ResponsibleUnit     string      `json:"responsible_unit"`
+	ResponsiblePerson   string      `json:"responsible_person"`
+	Requirement         string      `json:"requirement"`
+	State               string      `json:"state"`
+	OrderedAt           time.Time   `json:"ordered_at,omitzero"`
+	OriginalDeadline    domain.Date `json:"original_deadline,omitzero"`
+	Deadline            domain.Date `json:"deadline,omitzero"`
+	ExtensionsRequested int         `json:"extensions_requested"`
+	ExtensionsGranted   int         `json:"extensions_granted"`
+	ExtensionsDenied    int         `json:"extensions_denied"`
+	Rejections          int         `json:"rejections"`
+	Reopenings          int         `json:"reopenings"`
+	Closings            int         `json:"closings"`
+	MissedDeadlines     int         `json:"missed_deadlines"`
+	ClosedAt            time.Time   `json:"closed_at,omitzero"` // zero if the item is not closed
+	ClosedOn            domain.Date `json:"closed_on,omitzero"`
+	OnTimeOriginal      bool        `json:"on_time_original"`
+	OnTimeCurrent       bool        `json:"on_time_current"`
+	Cancelled           bool        `json:"cancelled"`
+	Version             uint64      `json:"version"`
+	UpdatedAt           time.Time   `json:"updated_at,omitzero"`
 	// DaysLeft is the deadline in force minus today: 0 on the deadline
 	// day, negative once overdue.
-	DaysLeft int
-	Colour   string
+	DaysLeft int    `json:"days_left"`
+	Colour   string `json:"colour"`
 }
 
 // rectComputed is the select list with the computed columns. Its first
@@ -509,32 +509,32 @@ func rectUTC(t time.Time) time.Time {
 // RectificationStats are the tracking figures of a set of items as of a
 // "today" (DOMAIN.md, deadline-rectification tracking).
 type RectificationStats struct {
-	Total     int
-	Open      int // live: open, in progress or submitted
-	Green     int
-	Yellow    int
-	Red       int
-	Accepted  int // closed now
-	Cancelled int
+	Total     int `json:"total"`
+	Open      int `json:"open"` // live: open, in progress or submitted
+	Green     int `json:"green"`
+	Yellow    int `json:"yellow"`
+	Red       int `json:"red"`
+	Accepted  int `json:"accepted"` // closed now
+	Cancelled int `json:"cancelled"`
 	// Overdue30 counts live items more than 30 days past their deadline.
-	Overdue30 int
+	Overdue30 int `json:"overdue30"`
 	// Aging counts red items by days overdue: 1–7 (the "0–7" bucket),
 	// 8–30, 31–90 and more than 90.
-	Aging [4]int
+	Aging [4]int `json:"aging"`
 	// OnTimeOriginal and OnTimeCurrent are the shares of closed items
 	// closed by their original deadline and by the deadline in force at
 	// the closing (extensions included); 0 when nothing is closed.
-	OnTimeOriginal float64
-	OnTimeCurrent  float64
+	OnTimeOriginal float64 `json:"on_time_original"`
+	OnTimeCurrent  float64 `json:"on_time_current"`
 	// MeanDaysToClose is the mean number of calendar days from order to
 	// the closing in force, over closed items.
-	MeanDaysToClose float64
+	MeanDaysToClose float64 `json:"mean_days_to_close"`
 	// Recurrence is reopenings per acceptance (问题反弹率), counting every
 	// acceptance including those later reopened.
-	Closings    int
-	Reopenings  int
-	Recurrence  float64
-	MissedTotal int // recorded missed deadlines: escalations
+	Closings    int     `json:"closings"`
+	Reopenings  int     `json:"reopenings"`
+	Recurrence  float64 `json:"recurrence"`
+	MissedTotal int     `json:"missed_total"` // recorded missed deadlines: escalations
 }
 
 // RectificationAgingBuckets names the buckets of RectificationStats.Aging.

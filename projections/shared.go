@@ -104,6 +104,15 @@ func evTime(t time.Time) time.Time {
 	return t.UTC()
 }
 
+// notYet reads a DateTime column back: the zero time for the epoch that
+// stands for "never", else the time in UTC.
+func notYet(t time.Time) time.Time {
+	if t.Unix() == 0 {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
 func boolUInt8(b bool) uint8 {
 	if b {
 		return 1

@@ -37,6 +37,14 @@ const (
 	MetricVanguardsCollective        = "vanguards_collective"
 )
 
+// Metrics lists every trend metric.
+var Metrics = []string{
+	MetricThemesSet, MetricPledgesMade, MetricPledgesFiled, MetricPledgesFulfilled, MetricPledgesLapsed,
+	MetricReviews, MetricShortcomings, MetricMeasures,
+	MetricRectificationsOpened, MetricRectificationsClosed, MetricRectificationsClosedOnTime, MetricRectificationsCancelled,
+	MetricSatisfactionSatisfied, MetricSatisfactionRespondents, MetricVanguardsIndividual, MetricVanguardsCollective,
+}
+
 const trendsTable = "facts"
 
 // Trends is the trend-analytics model: one append-only table, facts, in
@@ -336,8 +344,11 @@ type TrendFilter struct {
 
 // TrendRow is one metric's figure for one period, area and unit kind.
 type TrendRow struct {
-	Period, Area, UnitKind, Metric string
-	Value                          int64
+	Period   string `json:"period"`
+	Area     string `json:"area"`
+	UnitKind string `json:"unit_kind"`
+	Metric   string `json:"metric"`
+	Value    int64  `json:"value"`
 }
 
 // QueryTrends returns the trend figures, ordered by period, area, unit
