@@ -14,6 +14,8 @@ import (
 
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/pledge"
+	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/eventlog"
 )
 
@@ -104,6 +106,10 @@ func TestProblemFor(t *testing.T) {
 		{"already exists", fmt.Errorf("pledge-p1: %w", domain.ErrAlreadyExists), 409, ""},
 		{"conflict", fmt.Errorf("append: %w", conflict), 409, ""},
 		{"if-match mismatch", fmt.Errorf("%w: %w", api.ErrIfMatch, conflict), 412, "If-Match"},
+		{"separation of duty", fmt.Errorf("rectification r1: %w: own extension", rectification.ErrSeparationOfDuty), 403, ""},
+		{"deadline passed", fmt.Errorf("rectification r1: %w", rectification.ErrDeadlinePassed), 422, ""},
+		{"period not ended", fmt.Errorf("pledge p1: %w", pledge.ErrPeriodNotEnded), 422, ""},
+		{"read models down", fmt.Errorf("%w: dial tcp: refused", api.ErrViewsUnavailable), 503, ""},
 		{"anything else", errors.New("disk on fire"), 500, ""},
 	}
 	for _, tt := range tests {

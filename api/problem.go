@@ -3,9 +3,14 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 
+	"github.com/go-chi/chi/v5/middleware"
+
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/pledge"
+	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/eventlog"
 )
 
@@ -72,6 +77,12 @@ func ProblemFor(err error) *Problem {
 		return NewProblem(http.StatusUnprocessableEntity, validation.Error(), validation.Field)
 	case errors.As(err, &transition):
 		return NewProblem(http.StatusUnprocessableEntity, transition.Error(), "")
+	case errors.Is(err, rectification.ErrSeparationOfDuty):
+		// The caller holds the role, but not for this decision.
+		return NewProblem(http.StatusForbidden, err.Error(), "")
+	case errors.Is(err, rectification.ErrDeadlinePassed), errors.Is(err, pledge.ErrPeriodNotEnded):
+		// Rules of time: the request is well formed but refused now.
+		return NewProblem(http.StatusUnprocessableEntity, err.Error(), "")
 	case errors.Is(err, domain.ErrNotFound):
 		return NewProblem(http.StatusNotFound, err.Error(), "")
 	case errors.Is(err, domain.ErrAlreadyExists):
@@ -80,6 +91,8 @@ func ProblemFor(err error) *Problem {
 		return NewProblem(http.StatusPreconditionFailed, conflict.Error(), "If-Match")
 	case errors.As(err, &conflict):
 		return NewProblem(http.StatusConflict, conflict.Error(), "")
+	case errors.Is(err, ErrViewsUnavailable):
+		return NewProblem(http.StatusServiceUnavailable, "the read models did not answer; retry shortly", "")
 	}
 	return NewProblem(http.StatusInternalServerError, "internal error", "")
 }
@@ -88,6 +101,16 @@ func ProblemFor(err error) *Problem {
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := *ProblemFor(err)
 	p.Instance = r.URL.Path
+	if p.Status >= http.StatusInternalServerError {
+		// The client sees a generic answer; the cause goes to the log,
+		// under the request id the access log shows too.
+		level := slog.LevelWarn // unavailable for now: ClickHouse away, projections behind
+		if p.Status == http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		slog.Log(r.Context(), level, "request failed", "id", middleware.GetReqID(r.Context()),
+			"route", r.URL.Path, "status", p.Status, "err", err)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)
