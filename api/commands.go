@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,6 +133,9 @@ func (c *Commands) List() []Route {
 		{"/v1/members", keepers, create(c, org.MemberStream, func(cmd org.RegisterMember) string { return cmd.UnitID }, org.NewMember), "unit_id"},
 		{"/v1/members/{id}/move", keepers, transition(c, org.MemberStream, newM, memberUnit, (*org.Member).Move), ""},
 		{"/v1/members/{id}/leave", keepers, transition(c, org.MemberStream, newM, memberUnit, (*org.Member).Leave), ""},
+		// Contact points (在职党员联系点): a member's link to a unit they serve.
+		{"/v1/members/{id}/contact-points", keepers, transition(c, org.MemberStream, newM, memberUnit, (*org.Member).AssignContactPoint), ""},
+		{"/v1/members/{id}/contact-point-ends", keepers, transition(c, org.MemberStream, newM, memberUnit, (*org.Member).EndContactPoint), ""},
 
 		// Review remarks, by superiors, inspection groups and the office.
 		{"/v1/reviews", reviewers, create(c, review.Stream, func(cmd review.Record) string { return cmd.UnitID }, review.New), "unit_id"},
@@ -157,6 +161,7 @@ func (c *Commands) List() []Route {
 		{"/v1/areas/{id}/leader", office, transition(c, org.AreaStream, newA, noUnit[*org.Area], (*org.Area).ChangeLeader), ""},
 		{"/v1/units", []Role{RoleSuperior, RoleOffice}, c.registerUnit(), "parent_id"},
 		{"/v1/units/{id}/rename", []Role{RoleSuperior, RoleOffice}, transition(c, org.UnitStream, newU, unitSelf, (*org.Unit).Rename), ""},
+		{"/v1/units/{id}/move", []Role{RoleSuperior, RoleOffice}, c.moveUnit(), ""},
 		{"/v1/groups", office, create(c, inspection.GroupStream, none[inspection.FormGroup], inspection.NewGroup), ""},
 		{"/v1/groups/{id}/members", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).AddMember), ""},
 		{"/v1/groups/{id}/member-removals", office, transition(c, inspection.GroupStream, newG, noUnit[*inspection.Group], (*inspection.Group).RemoveMember), ""},
@@ -231,6 +236,62 @@ func (c *Commands) registerUnit() Handler {
 		})
 		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
 	})
+}
+
+// moveUnit moves a unit under another parent or into another area. The
+// caller's scope must cover the unit where it is and the parent it goes
+// to, and the new parent may not lie below the unit (a cycle), which
+// only the tree, read from the log, can tell.
+func (c *Commands) moveUnit() Handler {
+	return handler[org.MoveUnit](func(w http.ResponseWriter, r *http.Request) {
+		p, cmdMeta, body, ok := begin[org.MoveUnit](c, w, r)
+		if !ok {
+			return
+		}
+		id := chi.URLParam(r, "id")
+		var parent *org.Unit
+		if body.ParentID != "" {
+			if err := c.Scope.Check(r.Context(), p, body.ParentID); err != nil {
+				WriteProblem(w, r, withField(err, "parent_id"))
+				return
+			}
+			chain, _, err := c.Scope.ancestry(r.Context(), body.ParentID)
+			if err != nil {
+				WriteProblem(w, r, withField(err, "parent_id"))
+				return
+			}
+			if slices.Contains(chain, id) {
+				WriteProblem(w, r, NewProblem(http.StatusUnprocessableEntity, "unit "+body.ParentID+" lies below unit "+id+": the move would make a cycle", "parent_id"))
+				return
+			}
+			if parent, err = command.Load(r.Context(), c.Handler, org.UnitStream(body.ParentID), &org.Unit{}); err != nil {
+				WriteProblem(w, r, err)
+				return
+			}
+		}
+		res, err := command.Execute(r.Context(), c.Handler, org.UnitStream(id), cmdMeta, func() *org.Unit { return &org.Unit{} },
+			func(u *org.Unit, m domain.Meta) ([]domain.Event, error) {
+				if u.Exists() {
+					if err := c.Scope.Check(context.WithoutCancel(r.Context()), p, u.ID); err != nil {
+						return nil, err
+					}
+				}
+				return u.Move(body, parent, m)
+			})
+		c.finish(w, r, cmdMeta, id, res, err, http.StatusOK)
+	})
+}
+
+// withField names the request field a problem about a unit concerns: the
+// scope check speaks of "unit", the body here of parent_id.
+func withField(err error, field string) error {
+	var p *Problem
+	if !errors.As(err, &p) || (p.Field != "" && p.Field != "unit") {
+		return err
+	}
+	q := *p
+	q.Field = field
+	return &q
 }
 
 // createKeyed serves a command that starts the one stream of its key (a
