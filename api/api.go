@@ -1,6 +1,7 @@
 // Package api is the ledger's HTTP interface, built on chi: operations
 // endpoints (liveness, readiness, Prometheus metrics) and authenticated
-// commands; dashboard reads and audit history follow.
+// commands, dashboard reads from the projections and audit history from
+// the event log.
 package api
 
 import (
@@ -33,6 +34,7 @@ type Server struct {
 	// a bearer token the Verifier accepts.
 	Commands *Commands
 	History  *History
+	Reads    *Reads
 	Verifier Verifier
 }
 
@@ -50,6 +52,13 @@ func (s *Server) Handler() http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, middleware.RealIP, s.accessLog(requests), middleware.Recoverer)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		WriteProblem(w, r, NewProblem(http.StatusNotFound, "no route "+r.URL.Path, ""))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		WriteProblem(w, r, &Problem{Type: "about:blank", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed,
+			Detail: r.Method + " is not served on " + r.URL.Path})
+	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
@@ -63,6 +72,9 @@ func (s *Server) Handler() http.Handler {
 			}
 			if s.History != nil {
 				s.History.Routes(r)
+			}
+			if s.Reads != nil {
+				s.Reads.Routes(r)
 			}
 		})
 	}

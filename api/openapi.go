@@ -45,6 +45,32 @@ func (s *Server) OpenAPI() map[string]any {
 			"responses":  responses,
 		}}
 	}
+	if s.Reads != nil {
+		for _, rt := range ReadRoutes() {
+			responses := problems(400, 401, 403, 503)
+			content := map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.Result, 0)}}
+			if rt.CSV {
+				content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
+					"description": "UTF-8 with a byte-order mark; the header row holds the JSON names of the items"}}
+			}
+			responses["200"] = map[string]any{"description": "OK; header X-Projection-Position is the projections' position", "content": content}
+			var ps []any
+			if strings.Contains(rt.Pattern, "{group}") {
+				ps = append(ps, pathParam("group"))
+			}
+			for _, p := range rt.Params {
+				schema := map[string]any{"type": p.Type}
+				if p.Repeat {
+					schema = map[string]any{"type": "array", "items": schema}
+				}
+				ps = append(ps, map[string]any{"name": p.Name, "in": "query", "description": p.Description, "schema": schema,
+					"style": "form", "explode": p.Repeat})
+			}
+			paths[rt.Pattern] = map[string]any{"get": map[string]any{
+				"summary": rt.Summary, "x-roles": rt.Roles, "parameters": ps, "responses": responses,
+			}}
+		}
+	}
 	if s.Commands != nil {
 		for _, rt := range s.Commands.List() {
 			responses := problems(400, 401, 403, 404, 409, 412, 413, 415, 422)

@@ -30,6 +30,7 @@ func fullServer(t *testing.T) *api.Server {
 	return &api.Server{
 		Commands: &api.Commands{Handler: h, Scope: api.Scope{Handler: h}},
 		History:  &api.History{Log: log, Scope: api.Scope{Handler: h}},
+		Reads:    &api.Reads{},
 		Verifier: api.HS256{Key: secret},
 	}
 }

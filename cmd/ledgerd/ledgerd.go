@@ -174,6 +174,7 @@ func (m *Main) Run(ctx context.Context) error {
 		h := command.NewHandler(m.log, catalog.New())
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
+		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected}
 		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret)}
 	} else {
 		m.logger.Warn("LEDGER_JWT_SECRET is not set: the command API is off")
@@ -218,6 +219,19 @@ func (m *Main) readiness() []api.Check {
 		}})
 	}
 	return checks
+}
+
+// projected is how far the read models have got: this process's
+// projector's position, or, where another process projects, the
+// checkpoint it wrote.
+func (m *Main) projected(ctx context.Context) (uint64, error) {
+	if m.cfg.Projector {
+		if p := m.projector.Load(); p != nil {
+			return p.Position(), nil
+		}
+	}
+	pos, err := projections.ReadCheckpoint(ctx, m.ch, m.db, "live")
+	return pos.Commit, err
 }
 
 // runProjector keeps a projector following the log until bg ends. A

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"encoding"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// csvWriter streams rows of a struct type as CSV: UTF-8 with a byte-order
+// mark, so Excel shows Chinese, and a header of the rows' JSON names.
+type csvWriter[T any] struct {
+	w      http.ResponseWriter
+	out    *csv.Writer
+	fields []int
+	rec    []string
+	err    error
+}
+
+func newCSVWriter[T any](w http.ResponseWriter, name string) *csvWriter[T] {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.WriteHeader(http.StatusOK)
+	c := &csvWriter[T]{w: w, out: csv.NewWriter(w)}
+	_, c.err = w.Write([]byte("\ufeff"))
+	t := reflect.TypeFor[T]()
+	var header []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" || !t.Field(i).IsExported() {
+			continue
+		}
+		c.fields = append(c.fields, i)
+		header = append(header, name)
+	}
+	c.rec = make([]string, len(c.fields))
+	c.write(header)
+	return c
+}
+
+func (c *csvWriter[T]) write(rec []string) {
+	if c.err == nil {
+		c.err = c.out.Write(rec)
+	}
+}
+
+func (c *csvWriter[T]) row(v *T) {
+	rv := reflect.ValueOf(v).Elem()
+	for i, f := range c.fields {
+		c.rec[i] = csvCell(rv.Field(f))
+	}
+	c.write(c.rec)
+}
+
+// fail ends an export that broke after its header was sent: a last line
+// says so, since the status can no longer.
+func (c *csvWriter[T]) fail(err error) {
+	c.write([]string{"# export incomplete: " + err.Error()})
+}
+
+func (c *csvWriter[T]) flush() {
+	c.out.Flush()
+}
+
+var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+
+// csvCell formats one value as the JSON answer would, without quotes:
+// times in RFC 3339 (empty when zero), dates as YYYY-MM-DD, maps and
+// slices as JSON.
+func csvCell(v reflect.Value) string {
+	if t, ok := v.Interface().(time.Time); ok {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	if v.Type().Implements(textMarshaler) {
+		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return defuse(v.String())
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(v.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'f', -1, 64)
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct:
+		b, err := json.Marshal(v.Interface())
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// defuse keeps recorded text from running as a spreadsheet formula
+// (CSV injection): text that a spreadsheet would read as one gets a
+// leading apostrophe, which Excel and LibreOffice show as plain text.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

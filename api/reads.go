@@ -1,0 +1,510 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/pledge"
+	"github.com/cxzy/ledger/domain/rectification"
+	"github.com/cxzy/ledger/projections"
+)
+
+// Reads serves the dashboard views from the ClickHouse projections: the
+// rectification tracking list and its figures, the inspection-group view,
+// pledges, trends and the campaign totals. Lists page by keyset cursor and
+// export as CSV; any read may wait, bounded, until the projections reach a
+// position a command answered with (read-your-writes).
+type Reads struct {
+	Conn projections.Querier
+	DB   string
+	Loc  *time.Location // the deployment zone for "today"; nil is domain.DefaultLocation()
+	// Position reports the commit position of the last event written to
+	// ClickHouse (the projector's own figure in a process that runs it,
+	// else its checkpoint).
+	Position func(ctx context.Context) (uint64, error)
+	// MaxWait bounds a read-your-writes wait; 0 means 10 s.
+	MaxWait time.Duration
+}
+
+// ErrViewsUnavailable wraps a failed read of the projections: ClickHouse
+// down or too slow. It becomes 503, as the ledger itself is fine.
+var ErrViewsUnavailable = errors.New("read models unavailable")
+
+// viewsErr marks a query error as the read models' failure, leaving
+// problems (a bad cursor) as they are.
+func viewsErr(err error) error {
+	var p *Problem
+	if err == nil || errors.As(err, &p) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrViewsUnavailable, err)
+}
+
+// Roles of the dashboard reads. Analysts and the office read everything;
+// the others read what their scope covers. The admin operates the
+// service and reads no campaign data.
+var (
+	viewRoles      = []Role{RoleClerk, RoleSuperior, RoleInspector, RoleOffice, RoleAnalyst}
+	groupViewRoles = []Role{RoleInspector, RoleOffice, RoleAnalyst}
+)
+
+// ReadRoute is one dashboard read, for mounting and documenting.
+type ReadRoute struct {
+	Pattern string
+	Summary string
+	Roles   []Role
+	Params  []ReadParam
+	Result  reflect.Type // the JSON answer
+	CSV     bool         // also exported as CSV with format=csv
+	serve   func(rd *Reads, w http.ResponseWriter, r *http.Request, q *query, v visibility)
+}
+
+// ReadParam documents a query parameter.
+type ReadParam struct {
+	Name, Type, Description string
+	Repeat                  bool // may repeat or hold a comma-separated list
+}
+
+// ListPage is the JSON answer of a list: a page of items, the cursor of
+// the next page ("" after the last) and the projections' position the
+// page was read at.
+type ListPage[T any] struct {
+	Items              []T    `json:"items"`
+	Next               string `json:"next"`
+	ProjectionPosition uint64 `json:"projection_position"`
+}
+
+// RectificationSummaryAnswer is the tracking figures of a selection.
+type RectificationSummaryAnswer struct {
+	Today              domain.Date                    `json:"today"`
+	Summary            projections.RectificationStats `json:"summary"`
+	AgingBuckets       [4]string                      `json:"aging_buckets"`
+	ProjectionPosition uint64                         `json:"projection_position"`
+}
+
+// TotalsAnswer is the campaign totals of a quarter or the whole campaign.
+type TotalsAnswer struct {
+	Quarter            string             `json:"quarter,omitempty"`
+	Totals             projections.Totals `json:"totals"`
+	ProjectionPosition uint64             `json:"projection_position"`
+}
+
+var (
+	pagingParams = []ReadParam{
+		{Name: "limit", Type: "integer", Description: "page size, 1 to 1000 (default 100)"},
+		{Name: "after", Type: "string", Description: "the next cursor of the previous page"},
+		{Name: "format", Type: "string", Description: "json (default) or csv: the whole list as UTF-8 CSV with a byte-order mark"},
+	}
+	waitParams = []ReadParam{
+		{Name: "wait_for", Type: "integer", Description: "wait until the projections reach this commit position (a command's position.commit); 503 if they do not within wait"},
+		{Name: "wait", Type: "string", Description: "how long to wait for wait_for, as a Go duration such as 2s (default and most: 10s)"},
+	}
+	clockParams = []ReadParam{
+		{Name: "now", Type: "string", Description: "the moment colours and days left are computed for: RFC 3339 time or a date (default: now)"},
+		{Name: "yellow_days", Type: "integer", Description: "days before a deadline an item turns yellow (default 7)"},
+	}
+	rectParams = []ReadParam{
+		{Name: "area", Type: "string", Description: "area id"},
+		{Name: "unit", Type: "string", Description: "responsible unit id"},
+		{Name: "state", Type: "string", Repeat: true, Description: "rectification states"},
+		{Name: "colour", Type: "string", Repeat: true, Description: "red, yellow, green, on_time, late or none"},
+		{Name: "due_from", Type: "string", Description: "deadline in force on or after this date (YYYY-MM-DD)"},
+		{Name: "due_to", Type: "string", Description: "deadline in force on or before this date (YYYY-MM-DD)"},
+	}
+)
+
+func params(lists ...[]ReadParam) []ReadParam { return slices.Concat(lists...) }
+
+// ReadRoutes lists the dashboard reads.
+func ReadRoutes() []ReadRoute {
+	return []ReadRoute{
+		{Pattern: "/v1/views/rectifications", Roles: viewRoles, CSV: true,
+			Summary: "Deadline-rectification tracking list: days left and red/yellow/green as of now",
+			Params:  params(rectParams, clockParams, []ReadParam{{Name: "sort", Type: "string", Description: "deadline (default), -deadline or id"}}, pagingParams, waitParams),
+			Result:  reflect.TypeFor[ListPage[projections.RectificationRow]](), serve: (*Reads).rectifications},
+		{Pattern: "/v1/views/rectifications/summary", Roles: viewRoles,
+			Summary: "Tracking figures of the selected rectifications: colours, overdue, ageing, on-time and recurrence rates",
+			Params:  params(rectParams, clockParams, waitParams),
+			Result:  reflect.TypeFor[RectificationSummaryAnswer](), serve: (*Reads).rectificationSummary},
+		{Pattern: "/v1/views/groups/{group}", Roles: groupViewRoles, CSV: true,
+			Summary: "Inspection-group view: each unit the group covers, with its pledges, reviews, open and overdue rectifications, last inspection, satisfaction and rank",
+			Params: params([]ReadParam{
+				{Name: "area", Type: "string", Description: "the units' area"},
+				{Name: "quarter", Type: "string", Description: "the campaign quarter of pledges and reviews, such as 2026Q1 (default: the quarter of now)"},
+			}, clockParams, pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.GroupViewRow]](), serve: (*Reads).groupView},
+		{Pattern: "/v1/views/pledges", Roles: viewRoles, CSV: true,
+			Summary: "Pledges with their state, progress, reports and evaluation, ordered by id",
+			Params: params([]ReadParam{
+				{Name: "area", Type: "string", Description: "area id"},
+				{Name: "unit", Type: "string", Description: "unit id"},
+				{Name: "quarter", Type: "string", Description: "campaign quarter such as 2026Q1"},
+				{Name: "state", Type: "string", Repeat: true, Description: "pledge states"},
+			}, pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.PledgeRow]](), serve: (*Reads).pledges},
+		{Pattern: "/v1/views/trends", Roles: viewRoles, CSV: true,
+			Summary: "Trend figures by month or quarter, area and unit kind (aggregates: readable by every campaign role)",
+			Params: params([]ReadParam{
+				{Name: "grain", Type: "string", Description: "month or quarter (required)"},
+				{Name: "from", Type: "string", Description: "first period, such as 2026-01 or 2026Q1"},
+				{Name: "to", Type: "string", Description: "last period"},
+				{Name: "area", Type: "string", Description: "area id"},
+				{Name: "unit_kind", Type: "string", Description: "unit kind"},
+				{Name: "metric", Type: "string", Repeat: true, Description: "trend metrics"},
+				{Name: "overall", Type: "boolean", Description: "sum across areas and unit kinds"},
+				{Name: "format", Type: "string", Description: "json (default) or csv"},
+			}, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.TrendRow]](), serve: (*Reads).trends},
+		{Pattern: "/v1/views/totals", Roles: viewRoles,
+			Summary: "Campaign totals for the year-end summary: themes, pledges, reviews, shortcomings, measures, vanguards",
+			Params:  params([]ReadParam{{Name: "quarter", Type: "string", Description: "campaign quarter; empty for the whole campaign"}}, waitParams),
+			Result:  reflect.TypeFor[TotalsAnswer](), serve: (*Reads).totals},
+	}
+}
+
+// Routes mounts the reads (behind Authenticate).
+func (rd *Reads) Routes(r chi.Router) {
+	for _, rt := range ReadRoutes() {
+		r.Get(rt.Pattern, requireRole(rt.Roles, func(w http.ResponseWriter, req *http.Request) {
+			p, _ := PrincipalFrom(req.Context())
+			q := &query{values: req.URL.Query()}
+			q.known(rt.Params)
+			pos, err := rd.waitFor(req.Context(), q)
+			if err != nil {
+				WriteProblem(w, req, err)
+				return
+			}
+			w.Header().Set("X-Projection-Position", strconv.FormatUint(pos, 10))
+			v, err := rd.visibility(req.Context(), p)
+			if err != nil {
+				WriteProblem(w, req, err)
+				return
+			}
+			v.position = pos
+			rt.serve(rd, w, req, q, v)
+		}))
+	}
+}
+
+// visibility is what a reader may see: everything, or a set of units.
+type visibility struct {
+	principal Principal
+	all       bool
+	units     []string
+	position  uint64
+}
+
+// unit checks an explicitly asked unit against the reader's scope.
+func (v visibility) unit(u string) error {
+	if v.all || u == "" || slices.Contains(v.units, u) {
+		return nil
+	}
+	return NewProblem(http.StatusForbidden, fmt.Sprintf("unit %s is outside the scope of %s", u, v.principal.Subject), "unit")
+}
+
+// restrict returns the unit set a query must be limited to (nil: none)
+// and whether the reader sees nothing at all.
+func (v visibility) restrict() ([]string, bool) {
+	if v.all {
+		return nil, false
+	}
+	return v.units, len(v.units) == 0
+}
+
+// visibility resolves a reader's scope over the projected unit tree: the
+// office and analysts see the district; an inspector sees the units its
+// group covers and their subtrees; everyone sees the subtrees of their
+// token's units.
+func (rd *Reads) visibility(ctx context.Context, p Principal) (visibility, error) {
+	v := visibility{principal: p}
+	if p.Has(RoleOffice, RoleAnalyst) {
+		v.all = true
+		return v, nil
+	}
+	group := ""
+	if p.Has(RoleInspector) {
+		group = p.Group
+	}
+	if len(p.Units) == 0 && group == "" {
+		return v, nil
+	}
+	units, err := projections.VisibleUnits(ctx, rd.Conn, rd.DB, p.Units, group)
+	if err != nil {
+		return v, viewsErr(fmt.Errorf("resolve the scope of %s: %w", p.Subject, err))
+	}
+	v.units = units
+	return v, nil
+}
+
+// waitFor holds the read until the projections reach wait_for, if asked,
+// and returns their position.
+func (rd *Reads) waitFor(ctx context.Context, q *query) (uint64, error) {
+	target := q.uint("wait_for")
+	maxWait := rd.MaxWait
+	if maxWait <= 0 {
+		maxWait = 10 * time.Second
+	}
+	wait := q.duration("wait", maxWait)
+	if q.err != nil {
+		return 0, q.err
+	}
+	if wait > maxWait || wait < 0 {
+		return 0, NewProblem(http.StatusBadRequest, fmt.Sprintf("wait must lie between 0s and %s", maxWait), "wait")
+	}
+	pos, err := rd.Position(ctx)
+	if err != nil || pos >= target {
+		return pos, viewsErr(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	// The projector writes a page at most every 100 ms once events arrive,
+	// so polling at a fifth of that keeps the added latency small.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for pos < target {
+		select {
+		case <-ctx.Done():
+			return pos, &Problem{Type: "/problems/not-yet-projected", Title: "Projections not yet there", Status: http.StatusServiceUnavailable,
+				Detail: fmt.Sprintf("the projections are at position %d and did not reach %d within %s; retry", pos, target, wait), Field: "wait_for"}
+		case <-tick.C:
+		}
+		if pos, err = rd.Position(ctx); err != nil {
+			return pos, viewsErr(err)
+		}
+	}
+	return pos, nil
+}
+
+func (rd *Reads) loc() *time.Location {
+	if rd.Loc != nil {
+		return rd.Loc
+	}
+	return domain.DefaultLocation()
+}
+
+// rectFilter reads the rectification filters shared by the list and its
+// summary.
+func (rd *Reads) rectFilter(q *query, v visibility) (projections.RectificationFilter, bool) {
+	f := projections.RectificationFilter{
+		Area: q.str("area"), Unit: q.str("unit"),
+		States:  enumList(q, "state", rectification.ParseState),
+		Colours: enumList(q, "colour", rectification.ParseColour),
+		DueFrom: q.date("due_from"), DueTo: q.date("due_to"),
+		Now: q.now("now", rd.loc()), Loc: rd.loc(), YellowDays: q.int("yellow_days", 0, 0, 365),
+	}
+	if q.err == nil {
+		q.fail(v.unit(f.Unit))
+	}
+	var none bool
+	f.Units, none = v.restrict()
+	return f, none
+}
+
+func (rd *Reads) rectifications(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f, none := rd.rectFilter(q, v)
+	f.Sort = q.oneOf("sort", "deadline", "-deadline", "id")
+	f.Limit, f.After = q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	page := func(ctx context.Context, after string, limit int) ([]projections.RectificationRow, string, error) {
+		if none {
+			return nil, "", nil
+		}
+		f.After, f.Limit = after, limit
+		rows, next, err := projections.QueryRectifications(ctx, rd.Conn, rd.DB, f)
+		if errors.Is(err, projections.ErrRectificationCursor) {
+			err = NewProblem(http.StatusBadRequest, "after is not a cursor of this list with this sort", "after")
+		}
+		return rows, next, err
+	}
+	serveList(w, r, format, "rectifications", f.After, f.Limit, v.position, page)
+}
+
+func (rd *Reads) rectificationSummary(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f, none := rd.rectFilter(q, v)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	ans := RectificationSummaryAnswer{Today: domain.DateIn(f.Now, f.Loc), AgingBuckets: projections.RectificationAgingBuckets,
+		ProjectionPosition: v.position}
+	if f.Now.IsZero() {
+		ans.Today = domain.DateIn(time.Now(), f.Loc)
+	}
+	if !none {
+		s, err := projections.RectificationSummary(r.Context(), rd.Conn, rd.DB, f)
+		if err = viewsErr(err); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		ans.Summary = s
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+func (rd *Reads) groupView(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	group := chi.URLParam(r, "group")
+	p := v.principal
+	if !p.Has(RoleOffice, RoleAnalyst) && p.Group != group {
+		WriteProblem(w, r, forbidden("%s may read the view of its own inspection group only", p.Subject))
+		return
+	}
+	f := projections.GroupViewFilter{Group: group, Area: q.str("area"), Quarter: q.quarter("quarter"),
+		Now: q.now("now", rd.loc()), Loc: rd.loc(), YellowDays: q.int("yellow_days", 0, 0, 365)}
+	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	page := func(ctx context.Context, after string, limit int) ([]projections.GroupViewRow, string, error) {
+		f.After, f.Limit = after, limit
+		rows, next, err := projections.QueryGroupView(ctx, rd.Conn, rd.DB, f)
+		if errors.Is(err, projections.ErrGroupViewCursor) {
+			err = NewProblem(http.StatusBadRequest, "after is not a cursor of this view", "after")
+		}
+		return rows, next, err
+	}
+	serveList(w, r, format, "group-"+group, after, limit, v.position, page)
+}
+
+func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f := projections.PledgeFilter{Area: q.str("area"), Unit: q.str("unit"), States: enumList(q, "state", pledge.ParseState)}
+	if qu := q.quarter("quarter"); !qu.IsZero() {
+		f.Quarter = qu.String()
+	}
+	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err == nil {
+		q.fail(v.unit(f.Unit))
+	}
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	var none bool
+	f.Units, none = v.restrict()
+	page := func(ctx context.Context, after string, limit int) ([]projections.PledgeRow, string, error) {
+		if none {
+			return nil, "", nil
+		}
+		f.After, f.Limit = after, limit
+		rows, err := projections.QueryPledges(ctx, rd.Conn, rd.DB, f)
+		next := ""
+		if len(rows) == limit {
+			next = rows[len(rows)-1].ID // keyset by id: the last id is the cursor
+		}
+		return rows, next, err
+	}
+	serveList(w, r, format, "pledges", after, limit, v.position, page)
+}
+
+func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	var f projections.TrendFilter
+	parse := func(string) error { return nil }
+	switch g := q.str("grain"); g {
+	case "month":
+		f.Grain, parse = projections.GrainMonth, func(s string) error { _, err := domain.ParseMonth(s); return err }
+	case "quarter":
+		f.Grain, parse = projections.GrainQuarter, func(s string) error { _, err := domain.ParseQuarter(s); return err }
+	default:
+		q.fail(NewProblem(http.StatusBadRequest, fmt.Sprintf("grain %q: want month or quarter", g), "grain"))
+	}
+	for _, name := range []string{"from", "to"} {
+		if s := q.str(name); s != "" && q.err == nil {
+			if err := parse(s); err != nil {
+				q.fail(NewProblem(http.StatusBadRequest, fmt.Sprintf("%s: %v", name, err), name))
+			}
+		}
+	}
+	f.From, f.To, f.Area, f.UnitKind = q.str("from"), q.str("to"), q.str("area"), q.str("unit_kind")
+	f.Metrics = enumList(q, "metric", func(s string) (string, error) {
+		if !slices.Contains(projections.Metrics, s) {
+			return "", fmt.Errorf("metric %q: want one of %v", s, projections.Metrics)
+		}
+		return s, nil
+	})
+	f.Overall = q.bool("overall")
+	format := q.format(r)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	page := func(ctx context.Context, _ string, _ int) ([]projections.TrendRow, string, error) {
+		rows, err := projections.QueryTrends(ctx, rd.Conn, rd.DB, f)
+		return rows, "", err
+	}
+	serveList(w, r, format, "trends", "", 0, v.position, page)
+}
+
+func (rd *Reads) totals(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	quarter := ""
+	if qu := q.quarter("quarter"); !qu.IsZero() {
+		quarter = qu.String()
+	}
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	t, err := projections.CampaignTotals(r.Context(), rd.Conn, rd.DB, quarter)
+	if err = viewsErr(err); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TotalsAnswer{Quarter: quarter, Totals: t, ProjectionPosition: v.position})
+}
+
+// pager reads one page of a list after a cursor.
+type pager[T any] func(ctx context.Context, after string, limit int) ([]T, string, error)
+
+// serveList answers one page as JSON or, for format=csv, the whole list
+// from the cursor on as CSV, page by page as it is read.
+func serveList[T any](w http.ResponseWriter, r *http.Request, format, name, after string, limit int, pos uint64, page pager[T]) {
+	if format != "csv" {
+		rows, next, err := page(r.Context(), after, limit)
+		if err = viewsErr(err); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		if rows == nil {
+			rows = []T{}
+		}
+		writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
+		return
+	}
+	// The first page is read before anything is written, so a bad cursor
+	// or an unreachable ClickHouse is still a problem answer.
+	rows, next, err := page(r.Context(), after, 1000)
+	if err = viewsErr(err); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	cw := newCSVWriter[T](w, name)
+	for {
+		for i := range rows {
+			cw.row(&rows[i])
+		}
+		if next == "" || cw.err != nil {
+			break
+		}
+		if rows, next, err = page(r.Context(), next, 1000); err != nil {
+			// The status is sent: all that is left is to cut the
+			// export short, which the missing last line shows.
+			cw.fail(err)
+			break
+		}
+	}
+	cw.flush()
+}
