@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,10 +17,12 @@ import (
 
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/command"
+	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog/embedded"
+	"github.com/cxzy/ledger/projections"
 )
 
 // httpCmd measures commands over HTTP: clients POST pledges (each a new
@@ -31,6 +34,8 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	clients := fs.Int("clients", 32, "concurrent HTTP clients")
 	duration := fs.Duration("duration", 10*time.Second, "how long the clients send")
+	dsn := fs.String("clickhouse", "", "also project into this ClickHouse (its database is dropped) and time dashboard reads under the load")
+	seed := fs.Int("seed", 60000, "with --clickhouse: demo events written (and projected) before the load starts")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -47,6 +52,15 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer log.Close()
 	h := command.NewHandler(log, catalog.New())
+	var views *api.Reads
+	if *dsn != "" {
+		var stop func()
+		if views, stop, err = benchViews(ctx, log, *dsn, *seed, stderr); err != nil {
+			fmt.Fprintln(stderr, "ledgerbench http: views:", err)
+			return exitFail
+		}
+		defer stop()
+	}
 	if err := benchUnits(ctx, h); err != nil {
 		fmt.Fprintln(stderr, "ledgerbench http: setup:", err)
 		return exitFail
@@ -55,6 +69,7 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv := &api.Server{
 		Commands: &api.Commands{Handler: h, Scope: api.Scope{Handler: h}},
 		History:  &api.History{Log: log, Scope: api.Scope{Handler: h}},
+		Reads:    views,
 		Verifier: api.HS256{Key: secret},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -139,6 +154,28 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	})
+	viewTimes := map[string][]time.Duration{}
+	if views != nil {
+		wg.Go(func() { // one dashboard reader cycling through the views
+			for i := 0; time.Now().Before(deadline); i++ {
+				v := benchViewPaths[i%len(benchViewPaths)]
+				req, _ := http.NewRequest(http.MethodGet, base+v, nil)
+				req.Header.Set("Authorization", "Bearer "+reader)
+				start := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					viewTimes[v] = append(viewTimes[v], time.Since(start))
+				} else {
+					failures.Add(1)
+				}
+			}
+		})
+	}
 	wg.Wait()
 	slices.Sort(writes)
 	slices.Sort(reads)
@@ -152,10 +189,57 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  POST /v1/pledges: %d accepted (%d failed), %.0f commands/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		len(writes), failures.Load(), float64(len(writes))/duration.Seconds(), q(writes, 0.5), q(writes, 0.99), q(writes, 1))
 	fmt.Fprintf(stdout, "  GET /v1/history/{stream} under that load: %d reads, p50 %.2f ms, p95 %.2f ms\n", len(reads), q(reads, 0.5), q(reads, 0.95))
+	for _, v := range benchViewPaths {
+		if d := viewTimes[v]; len(d) > 0 {
+			slices.Sort(d)
+			fmt.Fprintf(stdout, "  GET %s under that load: %d reads, p50 %.2f ms, p95 %.2f ms\n", v, len(d), q(d, 0.5), q(d, 0.95))
+		}
+	}
 	if failures.Load() > 0 {
 		return exitFail
 	}
 	return exitOK
+}
+
+// benchViewPaths are the dashboard reads timed under the write load.
+var benchViewPaths = []string{
+	"/v1/views/rectifications?colour=red,yellow",
+	"/v1/views/rectifications/summary",
+	"/v1/views/groups/g1",
+	"/v1/views/pledges?state=fulfilled",
+	"/v1/views/trends?grain=quarter",
+	"/v1/views/totals",
+}
+
+// benchViews seeds the demo district into the log, projects it into a
+// fresh database and keeps a projector following the log, so the views
+// are read while the commands under test are projected.
+func benchViews(ctx context.Context, log *embedded.Store, dsn string, seed int, stderr io.Writer) (*api.Reads, func(), error) {
+	fmt.Fprintf(stderr, "seeding %d demo events\n", seed)
+	if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: seed, Until: domain.DateIn(time.Now(), domain.DefaultLocation())}); err != nil {
+		return nil, nil, err
+	}
+	conn, db, err := projections.Connect(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+		return nil, nil, err
+	}
+	reg, loc := catalog.New(), domain.DefaultLocation()
+	p := projections.NewProjector(conn, db, log, reg, projections.All(log, reg, loc), projections.WithLogger(slog.New(slog.DiscardHandler)))
+	fmt.Fprintln(stderr, "projecting them")
+	if _, err := p.Start(ctx); err != nil {
+		return nil, nil, err
+	}
+	if _, err := p.CatchUp(ctx); err != nil {
+		return nil, nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx) }()
+	stop := func() { cancel(); <-done; conn.Close() }
+	return &api.Reads{Conn: conn, DB: db, Loc: loc, Position: func(context.Context) (uint64, error) { return p.Position(), nil }}, stop, nil
 }
 
 // streamOf picks the stream out of an Accepted answer.
