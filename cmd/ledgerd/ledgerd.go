@@ -25,6 +25,7 @@ import (
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/eventlog/metered"
 	"github.com/cxzy/ledger/projections"
 )
 
@@ -132,6 +133,7 @@ type Main struct {
 	cfg    Config
 	logger *slog.Logger
 	log    eventlog.Store
+	writes eventlog.Store // log, with appends measured for /metrics: what commands write through
 	ch     driver.Conn
 	db     string
 	srv    *http.Server
@@ -199,6 +201,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return 0
 	}))
+	if m.writes, err = metered.New(m.log, reg); err != nil {
+		ln.Close()
+		m.closeStores()
+		return err
+	}
 	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness()}
 	switch {
 	case m.cfg.JWKSURL != "":
@@ -218,7 +225,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.logger.Warn("neither LEDGER_JWT_SECRET nor LEDGER_JWKS_URL is set: the command API is off")
 	}
 	if s.Verifier != nil {
-		h := command.NewHandler(m.log, catalog.New())
+		h := command.NewHandler(m.writes, catalog.New())
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 	}
@@ -300,7 +307,7 @@ func (m *Main) runProjector(bg context.Context) {
 // runWatcher records missed deadlines every WatchEvery, through the write
 // path, as the deadline-watcher actor.
 func (m *Main) runWatcher(bg context.Context) {
-	h := command.NewHandler(m.log, catalog.New())
+	h := command.NewHandler(m.writes, catalog.New())
 	w := projections.NewWatcher(m.ch, m.db, h, domain.DefaultLocation(), "deadline-watcher")
 	t := time.NewTicker(m.cfg.WatchEvery)
 	defer t.Stop()

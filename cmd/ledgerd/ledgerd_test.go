@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,21 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 	if code := post("/v1/pledges", `{"unit":"u1"}`, tok); code != http.StatusUnprocessableEntity {
 		t.Errorf("command for an unregistered unit: %d, want 422", code)
 	}
+	office, err := hs.Mint(api.Principal{Subject: "office-1", Roles: []api.Role{api.RoleOffice}}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post("/v1/areas", `{"name":"东区","leader":"王","occurred_at":"2025-03-01T09:00:00+08:00"}`, office); code != http.StatusCreated {
+		t.Fatalf("office registers an area: %d, want 201", code)
+	}
+	// The command's append went through the measured log.
+	code, metrics := get(t, "http://"+m.Addr()+"/metrics")
+	if ok, n := metricValue(metrics, `ledger_append_duration_seconds_count{outcome="ok"}`); code != 200 || !ok || n < 1 {
+		t.Errorf("/metrics (%d): ledger_append_duration_seconds_count{outcome=\"ok\"} = %v (found %v), want >= 1", code, n, ok)
+	}
+	if ok, n := metricValue(metrics, "ledger_appended_events_total"); !ok || n < 1 {
+		t.Errorf("/metrics: ledger_appended_events_total = %v (found %v), want >= 1", n, ok)
+	}
 	if _, err := ParseConfig(nil, func(k string) string {
 		if k == "LEDGER_JWT_SECRET" {
 			return "short"
@@ -226,6 +242,18 @@ func do(t *testing.T, method, url, body, tok string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// metricValue finds the sample named (with its labels) in a Prometheus
+// text exposition.
+func metricValue(exposition, name string) (bool, float64) {
+	for line := range strings.Lines(exposition) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return err == nil, f
+		}
+	}
+	return false, 0
 }
 
 func TestAuthConfig(t *testing.T) {
