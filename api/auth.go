@@ -75,18 +75,36 @@ type HS256 struct {
 
 // Verify checks a token's signature, algorithm, expiry and claims.
 func (h HS256) Verify(token string) (Principal, error) {
+	return verify(token, func(*jwt.Token) (any, error) { return h.Key, nil },
+		[]string{jwt.SigningMethodHS256.Alg()}, h.Issuer, "")
+}
+
+// verify is what every verifier does: parse token accepting only the
+// given algorithms (no "none", no algorithm swap), require an expiry,
+// check the issuer and audience if they are given, and map the claims to
+// a Principal.
+func verify(token string, key jwt.Keyfunc, algs []string, issuer, audience string) (Principal, error) {
 	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // no "none", no algorithm swap
+		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(30 * time.Second),
 	}
-	if h.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(h.Issuer))
+	if issuer != "" {
+		opts = append(opts, jwt.WithIssuer(issuer))
+	}
+	if audience != "" {
+		opts = append(opts, jwt.WithAudience(audience))
 	}
 	var c Claims
-	if _, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return h.Key, nil }, opts...); err != nil {
+	if _, err := jwt.ParseWithClaims(token, &c, key, opts...); err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
 	}
+	return c.principal()
+}
+
+// principal maps verified claims to the caller: a subject and at least
+// one known role are required.
+func (c *Claims) principal() (Principal, error) {
 	if c.Subject == "" {
 		return Principal{}, fmt.Errorf("%w: the token has no subject", ErrUnauthenticated)
 	}

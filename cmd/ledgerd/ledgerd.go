@@ -25,6 +25,7 @@ import (
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/eventlog/metered"
 	"github.com/cxzy/ledger/projections"
 )
 
@@ -37,10 +38,19 @@ type Config struct {
 	Projector  bool          // run the projector in this process
 	Watcher    bool          // run the deadline watcher in this process
 	WatchEvery time.Duration // how often the watcher looks for missed deadlines
-	// JWTSecret verifies bearer tokens (HS256). It comes from the
-	// environment only (LEDGER_JWT_SECRET), never a flag, so it does not
-	// show in process listings. Without it the command API is off.
+	// Bearer tokens are verified in one of two modes; with neither the
+	// command API is off.
+	//
+	// JWTSecret verifies HS256 tokens (the embedded default). It comes
+	// from the environment only (LEDGER_JWT_SECRET), never a flag, so it
+	// does not show in process listings.
 	JWTSecret string
+	// JWKSURL verifies RS256 and EdDSA tokens with the keys published
+	// there (production); JWTIssuer and JWTAudience, if set, are required
+	// of those tokens.
+	JWKSURL     string
+	JWTIssuer   string
+	JWTAudience string
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -64,6 +74,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&projector, "projector", projector, "run the projector in this process: true or false (LEDGER_PROJECTOR)")
 	fs.StringVar(&watcher, "watcher", watcher, "run the deadline watcher in this process: true or false (LEDGER_WATCHER)")
 	fs.StringVar(&every, "watch-every", every, "how often the deadline watcher looks, e.g. 1m (LEDGER_WATCH_EVERY)")
+	fs.StringVar(&c.JWKSURL, "jwks-url", def("LEDGER_JWKS_URL", ""), "verify RS256/EdDSA bearer tokens with the JWK Set at this http(s) URL (LEDGER_JWKS_URL)")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", def("LEDGER_JWT_ISSUER", ""), "issuer (iss) required of tokens verified with --jwks-url (LEDGER_JWT_ISSUER)")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", def("LEDGER_JWT_AUDIENCE", ""), "audience (aud) required of tokens verified with --jwks-url (LEDGER_JWT_AUDIENCE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -92,6 +105,23 @@ func (c Config) Validate() error {
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return errors.New("LEDGER_JWT_SECRET must hold at least 32 bytes")
 	}
+	if c.JWTSecret != "" && c.JWKSURL != "" {
+		return errors.New("LEDGER_JWT_SECRET and --jwks-url (LEDGER_JWKS_URL) are both set: tokens are verified one way at a time, unset one")
+	}
+	if c.JWKSURL != "" {
+		if err := api.CheckJWKSURL(c.JWKSURL); err != nil {
+			return fmt.Errorf("--jwks-url (LEDGER_JWKS_URL) %q: want an http(s) URL", c.JWKSURL)
+		}
+	} else {
+		// HS256 tokens (ledgerctl token) carry neither; a requirement
+		// that could not be met must not pass silently.
+		if c.JWTIssuer != "" {
+			return errors.New("--jwt-issuer (LEDGER_JWT_ISSUER) applies only with --jwks-url (LEDGER_JWKS_URL)")
+		}
+		if c.JWTAudience != "" {
+			return errors.New("--jwt-audience (LEDGER_JWT_AUDIENCE) applies only with --jwks-url (LEDGER_JWKS_URL)")
+		}
+	}
 	if !strings.HasPrefix(c.ClickHouse, "clickhouse://") {
 		return fmt.Errorf("--clickhouse (LEDGER_CLICKHOUSE) %q: want clickhouse://host:port/database", c.ClickHouse)
 	}
@@ -103,11 +133,13 @@ type Main struct {
 	cfg    Config
 	logger *slog.Logger
 	log    eventlog.Store
+	writes eventlog.Store // log, with appends measured for /metrics: what commands write through
 	ch     driver.Conn
 	db     string
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
+	jwks   *api.JWKS // nil unless tokens are verified with a JWKS URL
 
 	projector atomic.Pointer[projections.Projector] // the one running now
 	stop      context.CancelFunc                    // ends the background work
@@ -169,15 +201,34 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return 0
 	}))
+	if m.writes, err = metered.New(m.log, reg); err != nil {
+		ln.Close()
+		m.closeStores()
+		return err
+	}
 	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness()}
-	if m.cfg.JWTSecret != "" {
-		h := command.NewHandler(m.log, catalog.New())
+	switch {
+	case m.cfg.JWKSURL != "":
+		jwks, err := api.NewJWKS(context.Background(), m.cfg.JWKSURL, api.JWKSOptions{
+			Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience, Logger: m.logger,
+		})
+		if err != nil {
+			ln.Close()
+			m.closeStores()
+			return err
+		}
+		m.jwks = jwks
+		s.Verifier = jwks
+	case m.cfg.JWTSecret != "":
+		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret)}
+	default:
+		m.logger.Warn("neither LEDGER_JWT_SECRET nor LEDGER_JWKS_URL is set: the command API is off")
+	}
+	if s.Verifier != nil {
+		h := command.NewHandler(m.writes, catalog.New())
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected}
-		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret)}
-	} else {
-		m.logger.Warn("LEDGER_JWT_SECRET is not set: the command API is off")
 	}
 	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
@@ -192,8 +243,19 @@ func (m *Main) Run(ctx context.Context) error {
 		m.work.Go(func() { m.runWatcher(bg) })
 	}
 	m.logger.Info("ledgerd listening", "addr", ln.Addr().String(), "eventstore", m.cfg.Log.EventStore,
-		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher)
+		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher, "auth", m.authMode())
 	return nil
+}
+
+// authMode names how bearer tokens are verified, for the start-up log.
+func (m *Main) authMode() string {
+	switch {
+	case m.cfg.JWKSURL != "":
+		return "jwks"
+	case m.cfg.JWTSecret != "":
+		return "hs256"
+	}
+	return "off"
 }
 
 // readiness lists what /readyz checks: the log answers a read, ClickHouse
@@ -259,7 +321,7 @@ func (m *Main) runProjector(bg context.Context) {
 // runWatcher records missed deadlines every WatchEvery, through the write
 // path, as the deadline-watcher actor.
 func (m *Main) runWatcher(bg context.Context) {
-	h := command.NewHandler(m.log, catalog.New())
+	h := command.NewHandler(m.writes, catalog.New())
 	w := projections.NewWatcher(m.ch, m.db, h, domain.DefaultLocation(), "deadline-watcher")
 	t := time.NewTicker(m.cfg.WatchEvery)
 	defer t.Stop()
@@ -308,6 +370,9 @@ func (m *Main) Close() error {
 		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.jwks != nil {
+		m.jwks.Close()
 	}
 	if m.ch != nil {
 		errs = append(errs, m.ch.Close())

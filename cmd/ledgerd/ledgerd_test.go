@@ -2,13 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/demo"
@@ -176,28 +184,35 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	post := func(tok string) int {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+m.Addr()+"/v1/pledges", strings.NewReader(`{"unit":"u1"}`))
-		req.Header.Set("Content-Type", "application/json")
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+	post := func(path, body, tok string) int {
+		t.Helper()
+		return do(t, http.MethodPost, "http://"+m.Addr()+path, body, tok)
 	}
-	if code := post(""); code != http.StatusUnauthorized {
+	if code := post("/v1/pledges", `{"unit":"u1"}`, ""); code != http.StatusUnauthorized {
 		t.Errorf("command without a token: %d, want 401", code)
 	}
-	tok, err := api.HS256{Key: []byte(secret)}.Mint(api.Principal{Subject: "clerk-u1", Roles: []api.Role{api.RoleClerk}, Units: []string{"u1"}}, time.Hour, time.Now())
+	hs := api.HS256{Key: []byte(secret)}
+	tok, err := hs.Mint(api.Principal{Subject: "clerk-u1", Roles: []api.Role{api.RoleClerk}, Units: []string{"u1"}}, time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := post(tok); code != http.StatusUnprocessableEntity {
+	if code := post("/v1/pledges", `{"unit":"u1"}`, tok); code != http.StatusUnprocessableEntity {
 		t.Errorf("command for an unregistered unit: %d, want 422", code)
+	}
+	office, err := hs.Mint(api.Principal{Subject: "office-1", Roles: []api.Role{api.RoleOffice}}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post("/v1/areas", `{"name":"东区","leader":"王","occurred_at":"2025-03-01T09:00:00+08:00"}`, office); code != http.StatusCreated {
+		t.Fatalf("office registers an area: %d, want 201", code)
+	}
+	// The command's append went through the measured log.
+	code, metrics := get(t, "http://"+m.Addr()+"/metrics")
+	if ok, n := metricValue(metrics, `ledger_append_duration_seconds_count{outcome="ok"}`); code != 200 || !ok || n < 1 {
+		t.Errorf("/metrics (%d): ledger_append_duration_seconds_count{outcome=\"ok\"} = %v (found %v), want >= 1", code, n, ok)
+	}
+	if ok, n := metricValue(metrics, "ledger_appended_events_total"); !ok || n < 1 {
+		t.Errorf("/metrics: ledger_appended_events_total = %v (found %v), want >= 1", n, ok)
 	}
 	if _, err := ParseConfig(nil, func(k string) string {
 		if k == "LEDGER_JWT_SECRET" {
@@ -206,5 +221,151 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 		return ""
 	}); err == nil || !strings.Contains(err.Error(), "LEDGER_JWT_SECRET") {
 		t.Errorf("a short secret: %v, want an error naming LEDGER_JWT_SECRET", err)
+	}
+}
+
+// do sends a request with a JSON body and, if tok is set, a bearer token,
+// and returns the status.
+func do(t *testing.T, method, url, body, tok string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// metricValue finds the sample named (with its labels) in a Prometheus
+// text exposition.
+func metricValue(exposition, name string) (bool, float64) {
+	for line := range strings.Lines(exposition) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return err == nil, f
+		}
+	}
+	return false, 0
+}
+
+func TestAuthConfig(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr []string // all named in the error; nil for none
+	}{
+		{name: "secret", env: map[string]string{"LEDGER_JWT_SECRET": secret}},
+		{name: "JWKS from the environment", env: map[string]string{"LEDGER_JWKS_URL": "https://idp.example/.well-known/jwks.json",
+			"LEDGER_JWT_ISSUER": "https://idp.example", "LEDGER_JWT_AUDIENCE": "ledger"}},
+		{name: "JWKS from flags", args: []string{"--jwks-url", "http://127.0.0.1:8081/jwks", "--jwt-issuer", "i", "--jwt-audience", "a"}},
+		{name: "both", env: map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_JWKS_URL": "https://idp.example/jwks"},
+			wantErr: []string{"LEDGER_JWT_SECRET", "LEDGER_JWKS_URL"}},
+		{name: "both, the URL a flag", env: map[string]string{"LEDGER_JWT_SECRET": secret}, args: []string{"--jwks-url", "https://idp.example/jwks"},
+			wantErr: []string{"LEDGER_JWT_SECRET", "--jwks-url"}},
+		{name: "not http", args: []string{"--jwks-url", "file:///etc/jwks.json"}, wantErr: []string{"--jwks-url", "http(s)"}},
+		{name: "not absolute", env: map[string]string{"LEDGER_JWKS_URL": "idp.example/jwks"}, wantErr: []string{"LEDGER_JWKS_URL"}},
+		{name: "issuer without JWKS", env: map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_JWT_ISSUER": "i"}, wantErr: []string{"LEDGER_JWT_ISSUER"}},
+		{name: "audience without JWKS", args: []string{"--jwt-audience", "a"}, wantErr: []string{"--jwt-audience"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig(tt.args, func(k string) string { return tt.env[k] })
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.JWTSecret != tt.env["LEDGER_JWT_SECRET"] {
+					t.Errorf("secret = %q", c.JWTSecret)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want one naming %v", tt.wantErr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestCommandAPIIsServedWithJWKS starts ledgerd verifying tokens with the
+// Ed25519 key a JWKS URL publishes, with an issuer and audience required.
+func TestCommandAPIIsServedWithJWKS(t *testing.T) {
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := fmt.Sprintf(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"ed-1","alg":"EdDSA","use":"sig","x":%q}]}`,
+		base64.RawURLEncoding.EncodeToString(pub))
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, jwks)
+	}))
+	defer idp.Close()
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--projector=false", "--watcher=false",
+		"--jwks-url", idp.URL, "--jwt-issuer", "https://idp.example", "--jwt-audience", "ledger"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	token := func(audience string) string {
+		c := api.Claims{
+			RegisteredClaims: jwt.RegisteredClaims{Subject: "office-1", Issuer: "https://idp.example", Audience: jwt.ClaimStrings{audience},
+				ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))},
+			Roles: []string{"office"},
+		}
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+		tok.Header["kid"] = "ed-1"
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	area := `{"name":"东区","leader":"王","occurred_at":"2025-03-01T09:00:00+08:00"}`
+	url := "http://" + m.Addr() + "/v1/areas"
+	if code := do(t, http.MethodPost, url, area, token("ledger")); code != http.StatusCreated {
+		t.Errorf("EdDSA token from the JWKS: %d, want 201", code)
+	}
+	if code := do(t, http.MethodPost, url, area, token("billing")); code != http.StatusUnauthorized {
+		t.Errorf("token for another audience: %d, want 401", code)
+	}
+	hs, _ := api.HS256{Key: []byte(strings.Repeat("s", 32))}.Mint(api.Principal{Subject: "office-1", Roles: []api.Role{api.RoleOffice}}, time.Hour, time.Now())
+	if code := do(t, http.MethodPost, url, area, hs); code != http.StatusUnauthorized {
+		t.Errorf("HS256 token in JWKS mode: %d, want 401", code)
+	}
+}
+
+func TestJWKSUnreachableFailsStart(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--projector=false", "--watcher=false",
+		"--jwks-url", down.URL}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(context.Background()); err == nil {
+		m.Close()
+		t.Fatal("ledgerd started with its JWKS URL unreachable")
+	} else if !strings.Contains(err.Error(), down.URL) {
+		t.Errorf("error %q does not name the URL", err)
 	}
 }
