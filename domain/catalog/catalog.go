@@ -4,6 +4,7 @@ package catalog
 
 import (
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/checkpoint"
 	"github.com/cxzy/ledger/domain/evaluation"
 	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/org"
@@ -21,6 +22,7 @@ func New() *domain.Registry {
 		review.Codecs(),
 		rectification.Codecs(),
 		evaluation.Codecs(),
+		checkpoint.Codecs(),
 	)
 	if err != nil {
 		// The lists are fixed at compile time; a clash is a programming

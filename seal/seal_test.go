@@ -1,0 +1,398 @@
+package seal_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/cxzy/ledger/command"
+	"github.com/cxzy/ledger/demo"
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/catalog"
+	"github.com/cxzy/ledger/domain/checkpoint"
+	"github.com/cxzy/ledger/domain/org"
+	"github.com/cxzy/ledger/eventlog"
+	"github.com/cxzy/ledger/eventlog/embedded"
+	"github.com/cxzy/ledger/seal"
+)
+
+// ledger is a seeded embedded log with a sealer holding a fresh key.
+type ledger struct {
+	log      *embedded.Store
+	sealer   *seal.Sealer
+	trusted  note.Verifiers
+	verifier string
+}
+
+func newLedger(t *testing.T, events int) *ledger {
+	t.Helper()
+	log, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	ctx := context.Background()
+	if events > 0 {
+		if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tree, err := seal.OpenTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	skey, vkey, err := seal.GenerateKey("ledger-test-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := seal.LoadSigner(skey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted, _, err := seal.Verifiers(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &seal.Sealer{Log: log, Tree: tree, Handler: command.NewHandler(log, catalog.New()), Signer: signer, Origin: "cxzy-ledger/test"}
+	if err := s.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &ledger{log: log, sealer: s, trusted: trusted, verifier: vkey}
+}
+
+func (l *ledger) seal(t *testing.T) seal.Checkpoint {
+	t.Helper()
+	ctx := context.Background()
+	if err := l.sealer.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := l.sealer.Seal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sealer.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
+// stream returns the events of the longest rectification stream.
+func (l *ledger) stream(t *testing.T) (string, []eventlog.Event) {
+	t.Helper()
+	var best []eventlog.Event
+	all, err := l.log.ReadAll(context.Background(), eventlog.Start, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, e := range all {
+		if strings.HasPrefix(e.Stream, "rectification-") {
+			counts[e.Stream]++
+		}
+	}
+	name := ""
+	for s, n := range counts {
+		if n > counts[name] || n == counts[name] && s < name {
+			name = s
+		}
+	}
+	best, err = l.log.ReadStream(context.Background(), name, 1, eventlog.Forwards, 1000)
+	if err != nil || len(best) < 3 {
+		t.Fatalf("stream %s: %d events, %v", name, len(best), err)
+	}
+	return name, best
+}
+
+func TestSealAndProve(t *testing.T) {
+	l := newLedger(t, 1500)
+	ctx := context.Background()
+	cp := l.seal(t)
+	head, _ := l.log.Head()
+	if cp.Size != head.Commit-1 {
+		t.Errorf("checkpoint of %d events, log head %d (the checkpoint itself is the last event)", cp.Size, head.Commit)
+	}
+	opened, err := seal.Open([]byte(cp.Note), l.trusted)
+	if err != nil || opened.Size != cp.Size || string(opened.Root) != string(cp.Root) || opened.Origin != "cxzy-ledger/test" {
+		t.Fatalf("open = %+v, %v", opened, err)
+	}
+	// Nothing new but the checkpoint itself: sealing again signs nothing.
+	again := l.seal(t)
+	if again.Size != cp.Size {
+		t.Errorf("a second seal with nothing new signed %d (first %d)", again.Size, cp.Size)
+	}
+	if latest, ok, err := l.sealer.Latest(); err != nil || !ok || latest.Size != cp.Size {
+		t.Errorf("latest = %+v %v %v", latest, ok, err)
+	}
+	evs, err := l.log.ReadStream(ctx, checkpoint.Stream, 1, eventlog.Forwards, 10)
+	if err != nil || len(evs) != 1 || evs[0].Actor != "sealer" {
+		t.Fatalf("checkpoint stream = %d events (%v)", len(evs), err)
+	}
+
+	name, events := l.stream(t)
+	pack, err := seal.BuildPack(ctx, l.sealer.Tree, cp, "rectification "+name, name, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := seal.VerifyPack(roundTrip(t, pack), l.trusted, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(report.Lines, "\n")
+	for _, want := range []string{"signed by key ledger-test-2026", "unaltered and recorded in that checkpoint", "with none missing", "Not proved"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+
+	// A later checkpoint extends the first: the pack against it carries
+	// the consistency proof from the first.
+	l.addAreas(t, "x", 30)
+	cp2 := l.seal(t)
+	if cp2.Size <= cp.Size {
+		t.Fatalf("second checkpoint %d not after %d", cp2.Size, cp.Size)
+	}
+	pack2, err := seal.BuildPack(ctx, l.sealer.Tree, cp2, "rectification "+name, name, events, &cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.VerifyPack(roundTrip(t, pack2), l.trusted, &cp); err != nil {
+		t.Errorf("pack against the later checkpoint, held the earlier: %v", err)
+	}
+	if _, err := seal.VerifyPack(pack2, l.trusted, &cp2); err == nil {
+		t.Error("a held checkpoint the pack's proof does not start from passed")
+	}
+}
+
+// roundTrip sends a pack through JSON, as a file would.
+func roundTrip(t *testing.T, p seal.Pack) seal.Pack {
+	t.Helper()
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out seal.Pack
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestEveryFieldAltered alters, in turn, every field of the checkpoint,
+// of each proof and of each event in a pack: each alteration fails.
+func TestEveryFieldAltered(t *testing.T) {
+	l := newLedger(t, 800)
+	ctx := context.Background()
+	first := l.seal(t)
+	l.addAreas(t, "y", 20)
+	cp := l.seal(t)
+	name, events := l.stream(t)
+	good, err := seal.BuildPack(ctx, l.sealer.Tree, cp, "stream "+name, name, events, &first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.VerifyPack(good, l.trusted, &first); err != nil {
+		t.Fatal(err)
+	}
+	// Alter each field of the pack in turn, through reflection, on a
+	// fresh copy each time.
+	fresh := func() seal.Pack { return roundTrip(t, good) }
+	packType := reflect.TypeFor[seal.Pack]()
+	tried := 0
+	for _, path := range fieldPaths(packType) {
+		name := packType.Field(path[0]).Name
+		if name == "Events" || name == "Subject" {
+			continue // the events are altered one by one below; the subject is words for people
+		}
+		p := fresh()
+		alterValue(reflect.ValueOf(&p).Elem(), path)
+		tried++
+		if _, err := seal.VerifyPack(roundTrip(t, p), l.trusted, &first); err == nil {
+			t.Errorf("altered pack field %s %v: the pack still verifies", name, path)
+		}
+	}
+	evType := reflect.TypeFor[seal.PackEvent]()
+	for i := range good.Events {
+		for _, path := range fieldPaths(evType) {
+			p := fresh()
+			alterValue(reflect.ValueOf(&p.Events[i]).Elem(), path)
+			tried++
+			if _, err := seal.VerifyPack(roundTrip(t, p), l.trusted, &first); err == nil {
+				t.Errorf("altered event %d field %v: the pack still verifies", i, path)
+			}
+		}
+	}
+	if tried < 40 {
+		t.Errorf("only %d alterations tried", tried)
+	}
+}
+
+// fieldPaths lists the index paths of a struct's leaf fields (times and
+// positions count as leaves).
+func fieldPaths(typ reflect.Type) [][]int {
+	var out [][]int
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Time]() && ft != reflect.TypeFor[eventlog.Position]() {
+			for _, sub := range fieldPaths(ft) {
+				out = append(out, append([]int{i}, sub...))
+			}
+			continue
+		}
+		out = append(out, []int{i})
+	}
+	return out
+}
+
+// alterValue changes the field at path below v so that it differs.
+func alterValue(v reflect.Value, path []int) {
+	for _, i := range path {
+		if v.Kind() == reflect.Pointer {
+			v = v.Elem()
+		}
+		v = v.Field(i)
+	}
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	switch x := v.Addr().Interface().(type) {
+	case *time.Time:
+		*x = x.Add(time.Second)
+	case *eventlog.Position:
+		x.Commit++
+	case *json.RawMessage:
+		// A real change: whitespace is not content, the hash ignores it.
+		*x = json.RawMessage(strings.Replace(string(*x), "}", `,"altered":true}`, 1))
+	case *eventlog.Hash:
+		x[0] ^= 1
+	case *[]byte:
+		(*x)[len(*x)/2] ^= 1
+	case *[][]byte:
+		if len(*x) == 0 {
+			*x = [][]byte{make([]byte, 32)}
+		} else {
+			(*x)[len(*x)/2][0] ^= 1
+		}
+	case *string:
+		if *x == "" {
+			*x = "x"
+		} else {
+			b := []byte(*x)
+			b[len(b)/2] ^= 1
+			*x = string(b)
+		}
+	case *uint64:
+		*x++
+	case *int:
+		*x++
+	default:
+		panic(fmt.Sprintf("alterValue: %T", x))
+	}
+}
+
+// TestTamperingDetected: an event changed, dropped or two reordered in a
+// pack, and history forked after a checkpoint, each fail verification.
+func TestTamperingDetected(t *testing.T) {
+	l := newLedger(t, 800)
+	ctx := context.Background()
+	cp := l.seal(t)
+	name, events := l.stream(t)
+	good, err := seal.BuildPack(ctx, l.sealer.Tree, cp, "stream "+name, name, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]func(p *seal.Pack){
+		"changed payload": func(p *seal.Pack) {
+			p.Events[1].Event.Payload = json.RawMessage(strings.Replace(string(p.Events[1].Event.Payload), `"`, `" `, 1))
+		},
+		"changed and rehashed": func(p *seal.Pack) {
+			e := &p.Events[1].Event
+			e.Actor = "someone-else"
+			e.Hash = eventlog.ComputeHash(e)
+		},
+		"dropped": func(p *seal.Pack) { p.Events = append(p.Events[:1:1], p.Events[2:]...) },
+		"dropped last but one": func(p *seal.Pack) {
+			n := len(p.Events)
+			p.Events = append(p.Events[:n-2:n-2], p.Events[n-1])
+		},
+		"reordered": func(p *seal.Pack) { p.Events[0], p.Events[1] = p.Events[1], p.Events[0] },
+		"signed by another key": func(p *seal.Pack) {
+			skey, _, _ := seal.GenerateKey("ledger-test-2026")
+			other, _ := seal.LoadSigner(skey, "")
+			forged, _ := seal.Sign(other, cp.Origin, cp.Size, cp.Root, cp.Time)
+			p.Checkpoint = forged
+		},
+	}
+	for name, tamper := range cases {
+		p := roundTrip(t, good)
+		tamper(&p)
+		_, err := seal.VerifyPack(p, l.trusted, nil)
+		if !seal.IsVerificationError(err) {
+			t.Errorf("%s: verify = %v, want a verification error", name, err)
+		}
+	}
+
+	// A fork: the operator rebuilds the tree from a history in which one
+	// sealed event differs, and signs it with the ledger's own key. The
+	// reader holding the first checkpoint sees it does not extend.
+	all, err := l.log.ReadAll(ctx, eventlog.Start, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forked, err := seal.OpenTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forked.Close()
+	rewritten := append([]eventlog.Event(nil), all...)
+	rewritten[10].Actor = "rewritten"
+	rewritten[10].Hash = eventlog.ComputeHash(&rewritten[10])
+	if err := forked.Append(rewritten); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := forked.Root(forked.Size())
+	forgedCP, err := seal.Sign(l.sealer.Signer, cp.Origin, forked.Size(), root, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forkPack, err := seal.BuildPack(ctx, forked, forgedCP, "stream "+name, name, events, &cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.VerifyPack(roundTrip(t, forkPack), l.trusted, nil); err != nil {
+		t.Fatalf("the forked pack alone should verify (it is self-consistent): %v", err)
+	}
+	_, err = seal.VerifyPack(roundTrip(t, forkPack), l.trusted, &cp)
+	if !seal.IsVerificationError(err) || !strings.Contains(err.Error(), "rewritten") {
+		t.Errorf("fork after a held checkpoint: %v, want a verification error saying history was rewritten", err)
+	}
+	if err := l.sealer.Diverged(); err != nil {
+		t.Errorf("an untouched ledger reported divergence: %v", err)
+	}
+}
+
+// addAreas records n more events (new areas) through the write path.
+func (l *ledger) addAreas(t *testing.T, prefix string, n int) {
+	t.Helper()
+	h := command.NewHandler(l.log, catalog.New())
+	for i := range n {
+		id := fmt.Sprintf("%s%03d", prefix, i)
+		_, err := command.Create(context.Background(), h, org.AreaStream(id), command.Command{ID: "area-" + id, Actor: domain.Actor{ID: "office-1"}},
+			func(m domain.Meta) ([]domain.Event, error) {
+				return org.NewArea(id, org.RegisterArea{Name: "片区" + id, Leader: "王伟"}, m)
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
