@@ -26,7 +26,7 @@ type Sealed struct {
 	Note     string    `json:"note"`
 }
 
-func (Sealed) EventType() string          { return "checkpoint.sealed" }
+func (Sealed) EventType() string         { return "checkpoint.sealed" }
 func (e Sealed) OccurredTime() time.Time { return e.SealedAt }
 
 // Codecs lists the family's event types.
