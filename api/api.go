@@ -35,6 +35,7 @@ type Server struct {
 	Commands *Commands
 	History  *History
 	Reads    *Reads
+	Seals    *Seals // verifiable history; its public routes need no token
 	Verifier Verifier
 }
 
@@ -64,6 +65,9 @@ func (s *Server) Handler() http.Handler {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	doc := s.OpenAPI()
 	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, doc) })
+	if s.Seals != nil {
+		s.Seals.PublicRoutes(r)
+	}
 	if s.Verifier != nil {
 		r.Group(func(r chi.Router) {
 			r.Use(Authenticate(s.Verifier))
@@ -75,6 +79,9 @@ func (s *Server) Handler() http.Handler {
 			}
 			if s.Reads != nil {
 				s.Reads.Routes(r)
+			}
+			if s.Seals != nil {
+				s.Seals.Routes(r)
 			}
 		})
 	}

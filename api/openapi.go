@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cxzy/ledger/seal"
 )
 
 // OpenAPI returns the API's OpenAPI 3 document. It is built from the
@@ -44,6 +46,39 @@ func (s *Server) OpenAPI() map[string]any {
 			"parameters": []any{pathParam("stream"), map[string]any{"name": "as_of", "in": "query", "schema": map[string]any{"type": "string", "format": "date-time"}}},
 			"responses":  responses,
 		}}
+	}
+	if s.Seals != nil {
+		qp := func(name, typ, desc string) map[string]any {
+			return map[string]any{"name": name, "in": "query", "description": desc, "schema": map[string]any{"type": typ}}
+		}
+		ok := func(t reflect.Type, codes ...int) map[string]any {
+			responses := problems(codes...)
+			responses["200"] = map[string]any{"description": "OK",
+				"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(t, 0)}}}
+			return responses
+		}
+		public := []any{}
+		cp := reflect.TypeFor[seal.Checkpoint]()
+		paths["/v1/checkpoints/keys"] = map[string]any{"get": map[string]any{"summary": "The Ed25519 verifier keys checkpoints are signed with, the current one first (public)",
+			"security": public, "responses": ok(reflect.TypeFor[KeysAnswer]())}}
+		paths["/v1/checkpoints/latest"] = map[string]any{"get": map[string]any{"summary": "The latest signed checkpoint (public)",
+			"security": public, "responses": ok(cp, 404)}}
+		paths["/v1/checkpoints/{size}"] = map[string]any{"get": map[string]any{"summary": "The signed checkpoint of exactly size events (public)",
+			"security": public, "parameters": []any{pathParam("size")}, "responses": ok(cp, 400, 404)}}
+		paths["/v1/checkpoints"] = map[string]any{"post": map[string]any{"summary": "Seal a checkpoint now (or answer the latest if nothing is new)",
+			"x-roles": sealRoles, "responses": ok(cp, 401, 403)}}
+		paths["/v1/proofs/consistency"] = map[string]any{"get": map[string]any{"summary": "Consistency proof between two tree sizes (public)",
+			"security": public, "parameters": []any{qp("from", "integer", "the earlier size"), qp("to", "integer", "the later size")},
+			"responses": ok(reflect.TypeFor[seal.Consistency](), 400, 404)}}
+		paths["/v1/proofs/inclusion"] = map[string]any{"get": map[string]any{"summary": "Inclusion proof of one event in a checkpoint (the latest, or size)",
+			"x-roles": historyRoles, "parameters": []any{qp("stream", "string", "the event's stream"), qp("version", "integer", "the event's version"),
+				qp("size", "integer", "a checkpoint size (default: the latest)")},
+			"responses": ok(reflect.TypeFor[InclusionAnswer](), 400, 401, 403, 404, 409)}}
+		paths["/v1/evidence/streams/{stream}"] = map[string]any{"get": map[string]any{
+			"summary": "Evidence pack of a whole stream (a rectification, a pledge...): its events up to a checkpoint with their inclusion proofs; verify offline with ledgerctl verify-pack",
+			"x-roles": historyRoles, "parameters": []any{pathParam("stream"), qp("size", "integer", "a checkpoint size (default: the latest)"),
+				qp("since", "integer", "the size of a checkpoint you hold: the pack then proves its checkpoint extends it")},
+			"responses": ok(reflect.TypeFor[seal.Pack](), 400, 401, 403, 404, 409)}}
 	}
 	if s.Reads != nil {
 		for _, rt := range ReadRoutes() {

@@ -25,6 +25,10 @@ commands:
   rebuild    replay the whole log into new read-model tables and swap them in
   reconcile  compare every figure in ClickHouse with the same figure from the log
   token      mint a development token signed with LEDGER_JWT_SECRET
+  keygen     make a checkpoint signing key (secret to a file, verifier key to stdout)
+  evidence   fetch an evidence pack of a stream from the API
+  verify-pack  verify an evidence pack offline with the ledger's public key
+  audit      prove the ledger's latest checkpoint extends the one saved last time
 
 Run 'ledgerctl <command> -h' for a command's flags.
 `
@@ -60,6 +64,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.reconcile(ctx, args[1:])
 	case "token":
 		return e.token(args[1:])
+	case "keygen":
+		return e.keygen(args[1:])
+	case "evidence":
+		return e.evidence(ctx, args[1:])
+	case "verify-pack":
+		return e.verifyPack(args[1:])
+	case "audit":
+		return e.audit(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func (c *client) get(path, tok string, params url.Values, into any) {
 func TestQuarterEndToEnd(t *testing.T) {
 	_, db := chtest.Open(t)
 	secret := strings.Repeat("k", 32)
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--watcher=false",
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--watcher=false",
 		"--clickhouse", chtest.DSN() + "/" + db}, func(k string) string {
 		if k == "LEDGER_JWT_SECRET" {
 			return secret

@@ -27,6 +27,7 @@ import (
 	"github.com/cxzy/ledger/eventlog/connect"
 	"github.com/cxzy/ledger/eventlog/metered"
 	"github.com/cxzy/ledger/projections"
+	"github.com/cxzy/ledger/seal"
 )
 
 // Config is ledgerd's configuration; every flag has an environment
@@ -51,6 +52,7 @@ type Config struct {
 	JWKSURL     string
 	JWTIssuer   string
 	JWTAudience string
+	Seal        SealConfig
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -77,7 +79,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.JWKSURL, "jwks-url", def("LEDGER_JWKS_URL", ""), "verify RS256/EdDSA bearer tokens with the JWK Set at this http(s) URL (LEDGER_JWKS_URL)")
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", def("LEDGER_JWT_ISSUER", ""), "issuer (iss) required of tokens verified with --jwks-url (LEDGER_JWT_ISSUER)")
 	fs.StringVar(&c.JWTAudience, "jwt-audience", def("LEDGER_JWT_AUDIENCE", ""), "audience (aud) required of tokens verified with --jwks-url (LEDGER_JWT_AUDIENCE)")
+	var sealEvery, sealVerifiers string
+	c.Seal.flags(fs, def, &sealEvery, &sealVerifiers)
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.Seal.finish(c.Log, getenv, sealEvery, sealVerifiers); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -122,6 +129,9 @@ func (c Config) Validate() error {
 			return errors.New("--jwt-audience (LEDGER_JWT_AUDIENCE) applies only with --jwks-url (LEDGER_JWKS_URL)")
 		}
 	}
+	if err := c.Seal.Validate(); err != nil {
+		return err
+	}
 	if !strings.HasPrefix(c.ClickHouse, "clickhouse://") {
 		return fmt.Errorf("--clickhouse (LEDGER_CLICKHOUSE) %q: want clickhouse://host:port/database", c.ClickHouse)
 	}
@@ -140,6 +150,7 @@ type Main struct {
 	ln     net.Listener
 	served chan error
 	jwks   *api.JWKS // nil unless tokens are verified with a JWKS URL
+	sealer *seal.Sealer
 
 	projector atomic.Pointer[projections.Projector] // the one running now
 	stop      context.CancelFunc                    // ends the background work
@@ -206,7 +217,13 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeStores()
 		return err
 	}
-	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness()}
+	seals, err := m.startSealer(reg)
+	if err != nil {
+		ln.Close()
+		m.closeStores()
+		return err
+	}
+	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness(), Seals: seals}
 	switch {
 	case m.cfg.JWKSURL != "":
 		jwks, err := api.NewJWKS(context.Background(), m.cfg.JWKSURL, api.JWKSOptions{
@@ -229,6 +246,7 @@ func (m *Main) Run(ctx context.Context) error {
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected}
+		seals.Scope = api.Scope{Handler: h}
 	}
 	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
@@ -242,6 +260,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.cfg.Watcher {
 		m.work.Go(func() { m.runWatcher(bg) })
 	}
+	m.work.Go(func() { m.runSealer(bg) })
 	m.logger.Info("ledgerd listening", "addr", ln.Addr().String(), "eventstore", m.cfg.Log.EventStore,
 		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher, "auth", m.authMode())
 	return nil
@@ -269,6 +288,9 @@ func (m *Main) readiness() []api.Check {
 		{Name: "clickhouse", Check: func(ctx context.Context) (any, error) {
 			return nil, m.ch.Ping(ctx)
 		}},
+	}
+	if m.sealer != nil {
+		checks = append(checks, m.sealCheck())
 	}
 	if m.cfg.Projector {
 		checks = append(checks, api.Check{Name: "projector", Check: func(context.Context) (any, error) {
@@ -344,6 +366,9 @@ func (m *Main) runWatcher(bg context.Context) {
 }
 
 func (m *Main) closeStores() {
+	if m.sealer != nil {
+		m.sealer.Tree.Close()
+	}
 	if m.ch != nil {
 		m.ch.Close()
 	}
@@ -373,6 +398,9 @@ func (m *Main) Close() error {
 	}
 	if m.jwks != nil {
 		m.jwks.Close()
+	}
+	if m.sealer != nil {
+		errs = append(errs, m.sealer.Tree.Close())
 	}
 	if m.ch != nil {
 		errs = append(errs, m.ch.Close())

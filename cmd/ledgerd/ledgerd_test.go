@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func get(t *testing.T, url string) (int, string) {
 // caught up; then the read models hold every event and /metrics shows it.
 func TestServiceProjectsAndReports(t *testing.T) {
 	conn, db := chtest.Open(t)
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"),
 		"--clickhouse", chtest.DSN() + "/" + db}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestServiceProjectsAndReports(t *testing.T) {
 }
 
 func TestNotReadyWithoutClickHouse(t *testing.T) {
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"),
 		"--clickhouse", "clickhouse://127.0.0.1:1/ledger", "--projector=false", "--watcher=false"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +176,7 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 		}
 		return ""
 	}
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--projector=false", "--watcher=false"}, env)
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--projector=false", "--watcher=false"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +316,7 @@ func TestCommandAPIIsServedWithJWKS(t *testing.T) {
 		io.WriteString(w, jwks)
 	}))
 	defer idp.Close()
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--projector=false", "--watcher=false",
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--projector=false", "--watcher=false",
 		"--jwks-url", idp.URL, "--jwt-issuer", "https://idp.example", "--jwt-audience", "ledger"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -356,7 +357,7 @@ func TestCommandAPIIsServedWithJWKS(t *testing.T) {
 func TestJWKSUnreachableFailsStart(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--projector=false", "--watcher=false",
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--projector=false", "--watcher=false",
 		"--jwks-url", down.URL}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

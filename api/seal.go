@@ -1,0 +1,252 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/cxzy/ledger/eventlog"
+	"github.com/cxzy/ledger/seal"
+)
+
+// Seals serves the verifiable history: the ledger's public keys and
+// signed checkpoints (public: they reveal nothing but sizes and hashes,
+// and an outside auditor must be able to fetch them), consistency proofs
+// (public too), and, for authenticated readers in scope, inclusion proofs
+// and evidence packs of the events themselves.
+type Seals struct {
+	Sealer *seal.Sealer
+	Log    eventlog.Store
+	Scope  Scope
+	// Keys are the verifier keys to publish ("name+id+key"): the current
+	// one first, then earlier ones, which keep old checkpoints verifiable.
+	Keys []string
+}
+
+// KeysAnswer lists the keys checkpoints are signed with.
+type KeysAnswer struct {
+	Keys []string `json:"keys"`
+	Note string   `json:"note"`
+}
+
+// InclusionAnswer proves one event is leaf LeafIndex of a checkpoint.
+type InclusionAnswer struct {
+	Event      eventlog.Event  `json:"event"`
+	LeafIndex  uint64          `json:"leaf_index"`
+	Proof      [][]byte        `json:"inclusion_proof"`
+	Checkpoint seal.Checkpoint `json:"checkpoint"`
+}
+
+// sealRoles may seal on demand.
+var sealRoles = []Role{RoleOffice, RoleAdmin}
+
+// PublicRoutes mounts what needs no token.
+func (s *Seals) PublicRoutes(r chi.Router) {
+	r.Get("/v1/checkpoints/keys", s.keys)
+	r.Get("/v1/checkpoints/latest", s.latest)
+	r.Get("/v1/checkpoints/{size}", s.bySize)
+	r.Get("/v1/proofs/consistency", s.consistency)
+}
+
+// Routes mounts what needs a token (behind Authenticate).
+func (s *Seals) Routes(r chi.Router) {
+	r.Post("/v1/checkpoints", requireRole(sealRoles, s.sealNow))
+	r.Get("/v1/proofs/inclusion", requireRole(historyRoles, s.inclusion))
+	r.Get("/v1/evidence/streams/{stream}", requireRole(historyRoles, s.streamPack))
+}
+
+func (s *Seals) keys(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, KeysAnswer{Keys: s.Keys,
+		Note: "Ed25519 verifier keys of signed notes (golang.org/x/mod/sumdb/note); the first signs new checkpoints"})
+}
+
+func (s *Seals) latest(w http.ResponseWriter, r *http.Request) {
+	cp, ok, err := s.Sealer.Latest()
+	if err == nil && !ok {
+		err = NewProblem(http.StatusNotFound, "no checkpoint has been sealed yet", "")
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cp)
+}
+
+// checkpointAt finds the checkpoint of exactly size events, naming field
+// in the problem if there is none.
+func (s *Seals) checkpointAt(size uint64, field string) (seal.Checkpoint, error) {
+	cp, ok, err := s.Sealer.CheckpointAt(size)
+	if err == nil && !ok {
+		err = NewProblem(http.StatusNotFound, fmt.Sprintf("no checkpoint of %d events", size), field)
+	}
+	return cp, err
+}
+
+func (s *Seals) bySize(w http.ResponseWriter, r *http.Request) {
+	size, err := strconv.ParseUint(chi.URLParam(r, "size"), 10, 64)
+	if err != nil {
+		WriteProblem(w, r, NewProblem(http.StatusBadRequest, "size must be a whole number", "size"))
+		return
+	}
+	cp, err := s.checkpointAt(size, "size")
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cp)
+}
+
+func (s *Seals) consistency(w http.ResponseWriter, r *http.Request) {
+	q := &query{values: r.URL.Query()}
+	q.known([]ReadParam{{Name: "from"}, {Name: "to"}})
+	from, to := q.uint("from"), q.uint("to")
+	if q.err == nil && (from == 0 || to < from) {
+		q.bad("from", "want 0 < from <= to, two checkpoint sizes")
+	}
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	proof, err := s.Sealer.Tree.ConsistencyProof(from, to)
+	if errors.Is(err, seal.ErrSize) {
+		err = NewProblem(http.StatusNotFound, err.Error(), "to")
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, seal.Consistency{FromSize: from, ToSize: to, Proof: proof})
+}
+
+func (s *Seals) sealNow(w http.ResponseWriter, r *http.Request) {
+	if err := s.Sealer.CatchUp(r.Context()); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	cp, err := s.Sealer.Seal(r.Context())
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cp)
+}
+
+// target reads the checkpoint a proof is asked against: size=N, or the
+// latest; and since=N, a checkpoint the reader holds.
+func (s *Seals) target(q *query) (cp seal.Checkpoint, since *seal.Checkpoint, err error) {
+	size, sinceSize := q.uint("size"), q.uint("since")
+	if q.err != nil {
+		return cp, nil, q.err
+	}
+	if size > 0 {
+		cp, err = s.checkpointAt(size, "size")
+	} else {
+		var ok bool
+		cp, ok, err = s.Sealer.Latest()
+		if err == nil && !ok {
+			err = NewProblem(http.StatusNotFound, "no checkpoint has been sealed yet", "")
+		}
+	}
+	if err != nil || sinceSize == 0 {
+		return cp, nil, err
+	}
+	held, err := s.checkpointAt(sinceSize, "since")
+	return cp, &held, err
+}
+
+func (s *Seals) inclusion(w http.ResponseWriter, r *http.Request) {
+	p, _ := PrincipalFrom(r.Context())
+	q := &query{values: r.URL.Query()}
+	q.known([]ReadParam{{Name: "stream"}, {Name: "version"}, {Name: "size"}})
+	stream, version := q.str("stream"), q.uint("version")
+	if q.err == nil && (stream == "" || version == 0) {
+		q.bad("stream", "give the event's stream and version")
+	}
+	cp, _, err := s.target(q)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	evs, err := s.Log.ReadStream(r.Context(), stream, version, eventlog.Forwards, 1)
+	if err == nil && (len(evs) == 0 || evs[0].Version != version) {
+		err = NewProblem(http.StatusNotFound, fmt.Sprintf("no version %d of %s", version, stream), "version")
+	}
+	if errors.Is(err, eventlog.ErrStreamNotFound) {
+		err = NewProblem(http.StatusNotFound, "no stream "+stream, "stream")
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	e := evs[0]
+	if err := s.Scope.Check(r.Context(), p, e.Unit); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	index, err := s.Sealer.Tree.IndexOf(e.Position)
+	if err == nil && index >= cp.Size {
+		err = seal.ErrSize
+	}
+	if errors.Is(err, seal.ErrSize) {
+		err = NewProblem(http.StatusConflict, fmt.Sprintf("the event is not sealed yet: checkpoint %d does not include it; seal and ask again", cp.Size), "")
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	proof, err := s.Sealer.Tree.InclusionProof(index, cp.Size)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, InclusionAnswer{Event: e, LeafIndex: index, Proof: proof, Checkpoint: cp})
+}
+
+// streamPack answers the evidence pack of a whole stream: every event of
+// it up to the checkpoint, proved in it.
+func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
+	p, _ := PrincipalFrom(r.Context())
+	stream := chi.URLParam(r, "stream")
+	q := &query{values: r.URL.Query()}
+	q.known([]ReadParam{{Name: "size"}, {Name: "since"}})
+	cp, since, err := s.target(q)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	events, err := readStream(r, s.Log, stream)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if err := s.Scope.Check(r.Context(), p, streamUnit(events)); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	// Only what the checkpoint seals: later events are for a later pack.
+	for i, e := range events {
+		index, err := s.Sealer.Tree.IndexOf(e.Position)
+		if errors.Is(err, seal.ErrSize) || err == nil && index >= cp.Size {
+			events = events[:i]
+			break
+		}
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+	}
+	if len(events) == 0 {
+		WriteProblem(w, r, NewProblem(http.StatusConflict, fmt.Sprintf("checkpoint %d seals no event of %s yet; seal and ask again", cp.Size, stream), ""))
+		return
+	}
+	pack, err := seal.BuildPack(r.Context(), s.Sealer.Tree, cp, "every event of stream "+stream+" up to checkpoint "+strconv.FormatUint(cp.Size, 10), stream, events, since)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+stream+`.json"`)
+	writeJSON(w, http.StatusOK, pack)
+}
