@@ -28,20 +28,21 @@ var secret = []byte("a-development-secret-32-bytes-ok")
 // u2, u3 (branches); u0 → u5 (street, area a2) → u6. Group g1 is assigned
 // area a2.
 type district struct {
-	t    testing.TB
-	log  *embedded.Store
-	srv  *httptest.Server
-	cmds *api.Commands
+	t       testing.TB
+	log     *embedded.Store
+	srv     *httptest.Server
+	cmds    *api.Commands
+	history *api.History
 }
 
-func newDistrict(t testing.TB) *district {
+func newDistrict(t testing.TB, opts ...command.Option) *district {
 	t.Helper()
 	log, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	h := command.NewHandler(log, catalog.New())
+	h := command.NewHandler(log, catalog.New(), opts...)
 	ctx := context.Background()
 	office := command.Command{Actor: domain.Actor{ID: "office-1"}}
 	run := func(id string, f func(m domain.Meta) ([]domain.Event, error), stream string) {
@@ -87,10 +88,11 @@ func newDistrict(t testing.TB) *district {
 		t.Fatal(err)
 	}
 	cmds := &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
-	s := &api.Server{Commands: cmds, History: &api.History{Log: log, Scope: api.Scope{Handler: h}}, Verifier: api.HS256{Key: secret}}
+	history := &api.History{Log: log, Scope: api.Scope{Handler: h}}
+	s := &api.Server{Commands: cmds, History: history, Verifier: api.HS256{Key: secret}}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &district{t: t, log: log, srv: srv, cmds: cmds}
+	return &district{t: t, log: log, srv: srv, cmds: cmds, history: history}
 }
 
 func token(t testing.TB, subject string, role api.Role, units ...string) string {

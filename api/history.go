@@ -13,10 +13,15 @@ import (
 
 // History serves the audit history of a stream straight from the event
 // log (never from ClickHouse): every event with its envelope, hash and
-// prev_hash, the chain checked on the way, optionally as of a moment.
+// prev_hash, the chain checked on the way, optionally as of a moment; and
+// the audit search of the whole log by actor, unit subtree, time range and
+// type (audit.go).
 type History struct {
 	Log   eventlog.Store
 	Scope Scope
+	// ScanBudget is how many events one audit search reads at most before
+	// it answers with a cursor; 0 means 100,000.
+	ScanBudget int
 }
 
 // StreamHistory is the answer: the events and whether their chain holds.
@@ -31,9 +36,11 @@ type StreamHistory struct {
 // historyRoles may read audit history, each within its scope.
 var historyRoles = []Role{RoleClerk, RoleSuperior, RoleInspector, RoleOffice}
 
-// Routes mounts GET /v1/history/{stream} (behind Authenticate).
+// Routes mounts GET /v1/history/{stream} and GET /v1/audit/events (behind
+// Authenticate).
 func (h *History) Routes(r chi.Router) {
 	r.Get("/v1/history/{stream}", requireRole(historyRoles, h.stream))
+	r.Get("/v1/audit/events", requireRole(historyRoles, h.audit))
 }
 
 func (h *History) stream(w http.ResponseWriter, r *http.Request) {

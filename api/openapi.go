@@ -46,6 +46,34 @@ func (s *Server) OpenAPI() map[string]any {
 			"parameters": []any{pathParam("stream"), map[string]any{"name": "as_of", "in": "query", "schema": map[string]any{"type": "string", "format": "date-time"}}},
 			"responses":  responses,
 		}}
+		query := func(name, format, description string) map[string]any {
+			schema := map[string]any{"type": "string"}
+			if format == "integer" {
+				schema = map[string]any{"type": "integer", "minimum": 1, "maximum": maxAuditLimit, "default": defaultAuditLimit}
+			} else if format != "" {
+				schema["format"] = format
+			}
+			return map[string]any{"name": name, "in": "query", "schema": schema, "description": description}
+		}
+		audit := problems(400, 401, 403, 404)
+		audit["200"] = map[string]any{"description": "Matching events in global order, with hash and prev_hash; the cursor to continue after",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[AuditEvents](), 0)}}}
+		paths["/v1/audit/events"] = map[string]any{"get": map[string]any{
+			"summary": "Audit search of the event log (never ClickHouse) by actor, unit subtree, recorded time and type, within the caller's scope. " +
+				"The log has no index by actor or unit: one request reads at most a budget of events (100,000) and returns the cursor where it stopped, " +
+				"even with fewer than limit events or none; follow next until it is empty.",
+			"x-roles": historyRoles,
+			"parameters": []any{
+				query("actor", "", "the subject who recorded the events"),
+				query("unit", "", "a unit: its events and those of its whole subtree, by the tree as it stands now"),
+				query("from", "date-time", "recorded at or after (RFC 3339)"),
+				query("to", "date-time", "recorded before (RFC 3339): the range is [from, to)"),
+				query("type", "", "event type prefix, such as pledge."),
+				query("after", "", "opaque cursor: next of the previous page"),
+				query("limit", "integer", "most events in the answer"),
+			},
+			"responses": audit,
+		}}
 	}
 	if s.Seals != nil {
 		qp := func(name, typ, desc string) map[string]any {

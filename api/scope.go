@@ -40,35 +40,97 @@ func (s Scope) Check(ctx context.Context, p Principal, unit string) error {
 	if unit == "" {
 		return forbidden("%s may not act outside a unit", p.Subject)
 	}
-	chain, area, err := s.ancestry(ctx, unit)
+	v := s.view(p)
+	in, err := v.covers(ctx, unit)
 	if err != nil {
 		return err
 	}
-	for _, u := range chain {
-		if slices.Contains(p.Units, u) {
-			return nil
-		}
+	if !in {
+		return forbidden("unit %s is outside the scope of %s", unit, p.Subject)
 	}
-	if p.Group != "" {
-		g, err := command.Load(ctx, s.Handler, inspection.GroupStream(p.Group), &inspection.Group{})
-		if err != nil {
-			return fmt.Errorf("scope: group %s: %w", p.Group, err)
-		}
-		if !g.Dissolved {
-			if area != "" && g.Covers(inspection.Target{Kind: inspection.TargetArea, ID: area}) {
-				return nil
-			}
-			for _, u := range chain {
-				if g.Covers(inspection.Target{Kind: inspection.TargetUnit, ID: u}) {
-					return nil
-				}
-			}
-		}
-	}
-	return forbidden("unit %s is outside the scope of %s", unit, p.Subject)
+	return nil
 }
 
-// ancestry returns unit and the units above it, nearest first, and its area.
+// scopeView answers scope questions of one principal about many units, as
+// a request that filters many events asks them: each unit's ancestry and
+// the principal's group are loaded from the log once.
+type scopeView struct {
+	s         Scope
+	p         Principal
+	lines     map[string]lineage
+	group     *inspection.Group
+	groupRead bool
+}
+
+// lineage is a unit and the units above it, nearest first, and its area;
+// an unregistered unit has no chain.
+type lineage struct {
+	chain []string
+	area  string
+}
+
+func (s Scope) view(p Principal) *scopeView {
+	return &scopeView{s: s, p: p, lines: map[string]lineage{}}
+}
+
+// lineage returns unit's ancestry, by its parents as they are now.
+func (v *scopeView) lineage(ctx context.Context, unit string) (lineage, error) {
+	if l, ok := v.lines[unit]; ok {
+		return l, nil
+	}
+	chain, area, err := v.s.ancestry(ctx, unit)
+	if err != nil {
+		return lineage{}, err
+	}
+	l := lineage{chain: chain, area: area}
+	v.lines[unit] = l
+	return l, nil
+}
+
+// covers reports whether the principal's scope covers unit (office: every
+// unit). An unregistered unit is a 422 problem naming the field "unit".
+func (v *scopeView) covers(ctx context.Context, unit string) (bool, error) {
+	if v.p.Has(RoleOffice) {
+		return true, nil
+	}
+	l, err := v.lineage(ctx, unit)
+	if err != nil {
+		return false, err
+	}
+	if len(l.chain) == 0 {
+		return false, NewProblem(http.StatusUnprocessableEntity, "unit "+unit+" is not registered", "unit")
+	}
+	for _, u := range l.chain {
+		if slices.Contains(v.p.Units, u) {
+			return true, nil
+		}
+	}
+	if v.p.Group == "" {
+		return false, nil
+	}
+	if !v.groupRead {
+		g, err := command.Load(ctx, v.s.Handler, inspection.GroupStream(v.p.Group), &inspection.Group{})
+		if err != nil {
+			return false, fmt.Errorf("scope: group %s: %w", v.p.Group, err)
+		}
+		v.group, v.groupRead = g, true
+	}
+	if v.group.Dissolved {
+		return false, nil
+	}
+	if l.area != "" && v.group.Covers(inspection.Target{Kind: inspection.TargetArea, ID: l.area}) {
+		return true, nil
+	}
+	for _, u := range l.chain {
+		if v.group.Covers(inspection.Target{Kind: inspection.TargetUnit, ID: u}) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ancestry returns unit and the units above it, nearest first, and its
+// area; no units at all if unit is not registered.
 func (s Scope) ancestry(ctx context.Context, unit string) ([]string, string, error) {
 	var chain []string
 	area := ""
@@ -78,9 +140,6 @@ func (s Scope) ancestry(ctx context.Context, unit string) ([]string, string, err
 			return nil, "", fmt.Errorf("scope: unit %s: %w", id, err)
 		}
 		if !u.Exists() {
-			if id == unit {
-				return nil, "", NewProblem(http.StatusUnprocessableEntity, "unit "+unit+" is not registered", "unit")
-			}
 			break
 		}
 		chain = append(chain, id)

@@ -176,6 +176,22 @@ type Store interface {
 	Close() error
 }
 
+// TimeSeeker is an optional interface of a Store that can bound a range of
+// RecordedAt in the global order without reading the log from its start.
+// RecordedAt is not in global order (the writer reads its clock before the
+// store orders its append among concurrent ones), so a store has to keep an
+// index to answer; the embedded log does (embedded/timeseek.go). The
+// KurrentDB adapter does not.
+//
+// TimeRange returns start and end such that, as the log stands when it
+// answers, no event at or before start was recorded at or after from, and
+// every event after end was recorded at or after to: every event recorded
+// in [from, to) lies in (start, end]. A zero from or to is unbounded (Start,
+// or the last position). The bounds may be loose, never too tight.
+type TimeSeeker interface {
+	TimeRange(ctx context.Context, from, to time.Time) (start, end Position, err error)
+}
+
 // Subscription yields events in global order. Next blocks until an event
 // arrives, ctx ends, or the subscription fails.
 type Subscription interface {

@@ -13,6 +13,9 @@
 //	'i' stream 0x00 version       → position
 //	'h' stream                    → last version (8 bytes) and hash (32)
 //	'm' "last" | "chain" | "format" → last position, last global link, layout
+//	't' running max of recorded_at, position → nothing (time index, timeseek.go)
+//	'm' "indexed" | "maxrec" | "late" → last position before the time index,
+//	                                  the running max, the largest lateness
 package embedded
 
 import (
@@ -40,12 +43,16 @@ const (
 	prefixHead    = 'h'
 	prefixCommand = 'c'
 	prefixMeta    = 'm'
+	prefixTime    = 't'
 )
 
 var (
-	keyLast   = []byte("mlast")
-	keyChain  = []byte("mchain")
-	keyFormat = []byte("mformat")
+	keyLast    = []byte("mlast")
+	keyChain   = []byte("mchain")
+	keyFormat  = []byte("mformat")
+	keyIndexed = []byte("mindexed")
+	keyMaxRec  = []byte("mmaxrec")
+	keyLate    = []byte("mlate")
 )
 
 // formatVersion names the key layout above; a store of another layout is
@@ -146,6 +153,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := checkFormat(db, opts.ReadOnly); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
+	}
+	if !opts.ReadOnly {
+		if err := markIndexed(db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
+		}
 	}
 	s := &Store{
 		db:       db,
@@ -302,6 +315,7 @@ type writerState struct {
 	loaded bool
 	last   uint64
 	link   eventlog.Hash
+	times  timeState
 	heads  map[string]eventlog.StreamHead
 }
 
@@ -321,6 +335,9 @@ func (st *writerState) load(db *pebble.DB) error {
 		return err
 	}
 	copy(st.link[:], v)
+	if st.times, err = loadTimes(db); err != nil {
+		return err
+	}
 	st.heads = map[string]eventlog.StreamHead{}
 	st.loaded = true
 	return nil
@@ -337,7 +354,7 @@ func (s *Store) commit(batch []*appendRequest) {
 		if err := s.state.load(s.db); err != nil {
 			return err
 		}
-		w.last, w.link = s.state.last, s.state.link
+		w.last, w.link, w.times = s.state.last, s.state.link, s.state.times
 		for i, req := range batch {
 			res, err := w.append(req.stream, req.expected, req.events, req.encoded)
 			if err != nil && !isRequestError(err) {
@@ -357,7 +374,7 @@ func (s *Store) commit(batch []*appendRequest) {
 			responses[i] = appendResponse{err: err}
 		}
 	} else {
-		s.state.last, s.state.link = w.last, w.link
+		s.state.last, s.state.link, s.state.times = w.last, w.link, w.times
 		if len(s.state.heads)+len(w.heads) > maxCachedHeads {
 			clear(s.state.heads)
 		}
@@ -394,6 +411,7 @@ type batchWriter struct {
 	state *writerState
 	last  uint64
 	link  eventlog.Hash
+	times timeState
 	heads map[string]eventlog.StreamHead // stream heads this batch moved
 	added map[string]eventlog.Event      // events this batch added, by index key
 }
@@ -402,7 +420,10 @@ func (w *batchWriter) finish() error {
 	if err := w.b.Set(keyLast, u64(w.last), nil); err != nil {
 		return err
 	}
-	return w.b.Set(keyChain, w.link[:], nil)
+	if err := w.b.Set(keyChain, w.link[:], nil); err != nil {
+		return err
+	}
+	return w.times.save(w.b)
 }
 
 func (w *batchWriter) head(stream string) (eventlog.StreamHead, error) {
@@ -525,6 +546,9 @@ func (w *batchWriter) append(stream string, expected eventlog.Expected, events [
 			return eventlog.AppendResult{}, err
 		}
 		if err := w.b.Set(indexKey(stream, e.Version), u64(w.last), nil); err != nil {
+			return eventlog.AppendResult{}, err
+		}
+		if err := w.b.Set(w.times.add(w.last, e.RecordedAt), nil, nil); err != nil {
 			return eventlog.AppendResult{}, err
 		}
 		head = eventlog.StreamHead{Version: e.Version, Hash: e.Hash}
