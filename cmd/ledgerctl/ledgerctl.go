@@ -24,6 +24,8 @@ commands:
   project    catch the ClickHouse read models up with the log
   rebuild    replay the whole log into new read-model tables and swap them in
   reconcile  compare every figure in ClickHouse with the same figure from the log
+  snapshot   copy a stopped embedded log into a snapshot directory with a manifest
+  restore    copy a snapshot into an empty data directory and verify it in full
   token      mint a development token signed with LEDGER_JWT_SECRET
 
 Run 'ledgerctl <command> -h' for a command's flags.
@@ -60,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.reconcile(ctx, args[1:])
 	case "token":
 		return e.token(args[1:])
+	case "snapshot":
+		return e.snapshot(ctx, args[1:])
+	case "restore":
+		return e.restore(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
