@@ -35,6 +35,7 @@ type Server struct {
 	Commands *Commands
 	History  *History
 	Reads    *Reads
+	Admin    *Admin // operator routes; nil where the log has no online snapshot
 	Verifier Verifier
 }
 
@@ -75,6 +76,9 @@ func (s *Server) Handler() http.Handler {
 			}
 			if s.Reads != nil {
 				s.Reads.Routes(r)
+			}
+			if s.Admin != nil {
+				s.Admin.Routes(r)
 			}
 		})
 	}

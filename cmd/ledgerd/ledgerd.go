@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -229,6 +230,11 @@ func (m *Main) Run(ctx context.Context) error {
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected}
+		// Only the embedded log snapshots itself online; KurrentDB is
+		// backed up by its own procedures (docs/operations.md).
+		if snap, ok := m.log.(api.Snapshotter); ok {
+			s.Admin = &api.Admin{Log: snap, SnapshotDir: filepath.Join(m.cfg.Log.DataDir, "snapshots")}
+		}
 	}
 	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
