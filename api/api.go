@@ -36,6 +36,7 @@ type Server struct {
 	History  *History
 	Reads    *Reads
 	Seals    *Seals // verifiable history; its public routes need no token
+	Admin    *Admin // operator routes; nil where the log has no online snapshot
 	Verifier Verifier
 }
 
@@ -82,6 +83,9 @@ func (s *Server) Handler() http.Handler {
 			}
 			if s.Seals != nil {
 				s.Seals.Routes(r)
+			}
+			if s.Admin != nil {
+				s.Admin.Routes(r)
 			}
 		})
 	}

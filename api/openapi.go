@@ -134,6 +134,18 @@ func (s *Server) OpenAPI() map[string]any {
 			}}
 		}
 	}
+	if s.Admin != nil {
+		responses := problems(400, 401, 403, 409, 413, 415, 422)
+		responses["201"] = map[string]any{"description": "Snapshot written; its directory and manifest",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotTaken](), 0)}}}
+		paths["/v1/admin/snapshots"] = map[string]any{"post": map[string]any{
+			"summary": "Online snapshot of the embedded event log (Pebble checkpoint and manifest) into a new directory on the server; " +
+				"without dir, under <data-dir>/snapshots/<UTC time>. Restore with ledgerctl restore.",
+			"x-roles":     adminRoles,
+			"requestBody": map[string]any{"required": false, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotRequest](), 0)}}},
+			"responses":   responses,
+		}}
+	}
 	if s.Commands != nil {
 		for _, rt := range s.Commands.List() {
 			responses := problems(400, 401, 403, 404, 409, 412, 413, 415, 422)

@@ -32,6 +32,7 @@ func fullServer(t *testing.T) *api.Server {
 		History:  &api.History{Log: log, Scope: api.Scope{Handler: h}},
 		Reads:    &api.Reads{},
 		Seals:    &api.Seals{},
+		Admin:    &api.Admin{Log: log, SnapshotDir: t.TempDir()},
 		Verifier: api.HS256{Key: secret},
 	}
 }

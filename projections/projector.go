@@ -38,6 +38,7 @@ type Projector struct {
 	models     []Model
 	name       string // checkpoint name
 	suffix     string // appended to every table name (rebuilds write to "__next")
+	topology   Topology
 	pageSize   int
 	logger     *slog.Logger
 	backoff    time.Duration
@@ -78,6 +79,7 @@ func NewProjector(conn Conn, db string, log eventlog.Store, reg *domain.Registry
 	for _, o := range opts {
 		o(p)
 	}
+	p.conn = p.topology.conn(p.conn)
 	return p
 }
 
@@ -110,7 +112,7 @@ func (p *Projector) table(name string) string { return p.db + "." + name + p.suf
 // Start applies the schema migrations and reads the checkpoint and the
 // append-only tables' high-water marks.
 func (p *Projector) Start(ctx context.Context) (eventlog.Position, error) {
-	if err := Migrate(ctx, p.conn, p.db, p.suffix, p.models); err != nil {
+	if err := Migrate(ctx, p.conn, p.db, p.suffix, p.models, p.topology); err != nil {
 		return eventlog.Position{}, err
 	}
 	from, err := ReadCheckpoint(ctx, p.conn, p.db, p.name)

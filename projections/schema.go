@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cxzy/ledger/eventlog"
@@ -11,11 +10,12 @@ import (
 
 // Migration is one versioned change to the read models' schema. Apply
 // runs against one table set: the live tables, or a rebuild's tables
-// (every table name plus suffix).
+// (every table name plus suffix), laid out by the topology (on a cluster,
+// an ALTER goes to the local tables ON CLUSTER; see topology.go).
 type Migration struct {
 	Version int
 	Name    string
-	Apply   func(ctx context.Context, conn Conn, db, suffix string, models []Model) error
+	Apply   func(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error
 }
 
 // Migrations are applied in order at start and recorded in
@@ -27,8 +27,9 @@ var Migrations = []Migration{
 
 // Migrate creates the database and brings the table set named by suffix
 // up to the latest migration.
-func Migrate(ctx context.Context, conn Conn, db, suffix string, models []Model) error {
-	if err := ensureBase(ctx, conn, db); err != nil {
+func Migrate(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error {
+	conn = topo.conn(conn)
+	if err := ensureBase(ctx, conn, db, topo); err != nil {
 		return err
 	}
 	applied := map[int]bool{}
@@ -51,7 +52,7 @@ func Migrate(ctx context.Context, conn Conn, db, suffix string, models []Model) 
 		if applied[m.Version] && suffix == "" {
 			continue
 		}
-		if err := m.Apply(ctx, conn, db, suffix, models); err != nil {
+		if err := m.Apply(ctx, conn, db, suffix, models, topo); err != nil {
 			return fmt.Errorf("projections: migration %d (%s): %w", m.Version, m.Name, err)
 		}
 		if suffix != "" {
@@ -66,13 +67,25 @@ func Migrate(ctx context.Context, conn Conn, db, suffix string, models []Model) 
 }
 
 // createTables creates every model's tables (migration 1).
-func createTables(ctx context.Context, conn Conn, db, suffix string, models []Model) error {
+func createTables(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error {
 	for _, m := range models {
 		for _, t := range m.Tables() {
-			ddl := strings.NewReplacer("{db}", db, "{table}", t.Name+suffix).Replace(t.Create)
-			if err := conn.Exec(ctx, ddl); err != nil {
-				return fmt.Errorf("create %s: %w", t.Name+suffix, err)
+			if err := createTable(ctx, conn, db, t.Name+suffix, t.Create, topo); err != nil {
+				return err
 			}
+		}
+	}
+	return nil
+}
+
+func createTable(ctx context.Context, conn Conn, db, table, create string, topo Topology) error {
+	ddls, err := topo.createTable(create, db, table)
+	if err != nil {
+		return err
+	}
+	for _, ddl := range ddls {
+		if err := conn.Exec(ctx, ddl); err != nil {
+			return fmt.Errorf("create %s: %w", table, err)
 		}
 	}
 	return nil
@@ -117,18 +130,22 @@ func insertRow(ctx context.Context, conn Conn, table, columns string, values ...
 }
 
 // ensureBase creates the database and the projector's own bookkeeping
-// tables: the migration record and the checkpoints.
-func ensureBase(ctx context.Context, conn Conn, db string) error {
-	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS " + db,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.schema_migrations (
+// tables: the migration record and the checkpoints. On a cluster they are
+// laid out like the read models, so every server reads the same
+// checkpoint.
+func ensureBase(ctx context.Context, conn Conn, db string, topo Topology) error {
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db+topo.onCluster()); err != nil {
+		return fmt.Errorf("projections: migrate: %w", err)
+	}
+	for _, t := range []struct{ name, create string }{
+		{"schema_migrations", `CREATE TABLE IF NOT EXISTS {db}.{table} (
 			version UInt32, name String, table_set String, applied_at DateTime
-		) ENGINE = MergeTree ORDER BY (table_set, version)`,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.checkpoints (
+		) ENGINE = MergeTree ORDER BY (table_set, version)`},
+		{"checkpoints", `CREATE TABLE IF NOT EXISTS {db}.{table} (
 			name String, commit UInt64, prepare UInt64, written UInt64, updated_at DateTime
-		) ENGINE = ReplacingMergeTree(written) ORDER BY name`,
+		) ENGINE = ReplacingMergeTree(written) ORDER BY name`},
 	} {
-		if err := conn.Exec(ctx, q); err != nil {
+		if err := createTable(ctx, conn, db, t.name, t.create, topo); err != nil {
 			return fmt.Errorf("projections: migrate: %w", err)
 		}
 	}

@@ -146,7 +146,7 @@ func rawInsert(ctx context.Context, conn projections.Conn, db string, log eventl
 	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+raw); err != nil {
 		return err
 	}
-	if err := projections.Migrate(ctx, conn, raw, "", models); err != nil {
+	if err := projections.Migrate(ctx, conn, raw, "", models, projections.Topology{}); err != nil {
 		return err
 	}
 	defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+raw)

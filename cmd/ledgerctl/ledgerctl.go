@@ -24,6 +24,8 @@ commands:
   project    catch the ClickHouse read models up with the log
   rebuild    replay the whole log into new read-model tables and swap them in
   reconcile  compare every figure in ClickHouse with the same figure from the log
+  snapshot   copy a stopped embedded log into a snapshot directory with a manifest
+  restore    copy a snapshot into an empty data directory and verify it in full
   token      mint a development token signed with LEDGER_JWT_SECRET
   keygen     make a checkpoint signing key (secret to a file, verifier key to stdout)
   evidence   fetch an evidence pack of a stream from the API
@@ -72,6 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.verifyPack(args[1:])
 	case "audit":
 		return e.audit(ctx, args[1:])
+	case "snapshot":
+		return e.snapshot(ctx, args[1:])
+	case "restore":
+		return e.restore(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -21,6 +21,7 @@ type projectionsSetup struct {
 	conn projections.Conn
 	db   string
 	reg  *domain.Registry
+	topo projections.Topology
 }
 
 func (e env) clickhouseFlag(fs *flag.FlagSet) *string {
@@ -35,6 +36,8 @@ func (e env) openProjections(ctx context.Context, name string, args []string) (*
 	fs := e.flags(name)
 	cfg := e.logFlags(fs)
 	dsn := e.clickhouseFlag(fs)
+	cluster := fs.String("clickhouse-cluster", e.def("LEDGER_CLICKHOUSE_CLUSTER", ""), "the read models are laid out on this ClickHouse cluster (LEDGER_CLICKHOUSE_CLUSTER)")
+	replicated := fs.Bool("clickhouse-replicated", e.def("LEDGER_CLICKHOUSE_REPLICATED", "true") == "true", "with --clickhouse-cluster: Replicated* local tables (LEDGER_CLICKHOUSE_REPLICATED)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, exitUsage
 	}
@@ -51,7 +54,8 @@ func (e env) openProjections(ctx context.Context, name string, args []string) (*
 		log.Close()
 		return nil, nil, e.fail("%s: %v", name, err)
 	}
-	s := &projectionsSetup{log: log, conn: conn, db: db, reg: catalog.New()}
+	s := &projectionsSetup{log: log, conn: conn, db: db, reg: catalog.New(),
+		topo: projections.Topology{Cluster: *cluster, Replicated: *cluster != "" && *replicated}}
 	return s, func() { conn.Close(); log.Close() }, exitOK
 }
 
@@ -85,7 +89,7 @@ func (e env) project(ctx context.Context, args []string) int {
 	}
 	defer closeAll()
 	start := time.Now()
-	p := projections.NewProjector(s.conn, s.db, s.log, s.reg, projections.All(s.log, s.reg, domain.DefaultLocation()))
+	p := projections.NewProjector(s.conn, s.db, s.log, s.reg, projections.All(s.log, s.reg, domain.DefaultLocation()), projections.WithTopology(s.topo))
 	pos, err := p.CatchUpWithProgress(ctx, e.projectionBar(ctx, s.log, "projecting"))
 	if err != nil {
 		return e.fail("project: %v", err)
@@ -105,7 +109,7 @@ func (e env) rebuild(ctx context.Context, args []string) int {
 	defer closeAll()
 	start := time.Now()
 	pos, err := projections.Rebuild(ctx, s.conn, s.db, s.log, s.reg, projections.All(s.log, s.reg, domain.DefaultLocation()),
-		e.projectionBar(ctx, s.log, "rebuilding"))
+		e.projectionBar(ctx, s.log, "rebuilding"), projections.WithTopology(s.topo))
 	if err != nil {
 		return e.fail("rebuild: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,8 @@ import (
 type Config struct {
 	Addr       string
 	Log        connect.Config
-	ClickHouse string        // DSN of the read models
+	ClickHouse string // DSN of the read models
+	Topology   projections.Topology
 	Projector  bool          // run the projector in this process
 	Watcher    bool          // run the deadline watcher in this process
 	WatchEvery time.Duration // how often the watcher looks for missed deadlines
@@ -71,6 +73,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Log.DataDir, "data-dir", def("LEDGER_DATA_DIR", "data"), "embedded event log directory (LEDGER_DATA_DIR)")
 	fs.StringVar(&c.Log.EventStore, "eventstore", def("LEDGER_EVENTSTORE", connect.Embedded), `"embedded" or an esdb:// connection string (LEDGER_EVENTSTORE)`)
 	fs.StringVar(&c.ClickHouse, "clickhouse", def("LEDGER_CLICKHOUSE", projections.DefaultDSN), "ClickHouse DSN of the read models (LEDGER_CLICKHOUSE)")
+	fs.StringVar(&c.Topology.Cluster, "clickhouse-cluster", def("LEDGER_CLICKHOUSE_CLUSTER", ""), "lay the read models out on this ClickHouse cluster: local tables ON CLUSTER under Distributed ones (LEDGER_CLICKHOUSE_CLUSTER)")
+	replicated := def("LEDGER_CLICKHOUSE_REPLICATED", "true")
+	fs.StringVar(&replicated, "clickhouse-replicated", replicated, "with --clickhouse-cluster: Replicated* local tables, true or false (LEDGER_CLICKHOUSE_REPLICATED)")
 	projector, watcher := def("LEDGER_PROJECTOR", "true"), def("LEDGER_WATCHER", "true")
 	every := def("LEDGER_WATCH_EVERY", "1m")
 	fs.StringVar(&projector, "projector", projector, "run the projector in this process: true or false (LEDGER_PROJECTOR)")
@@ -92,6 +97,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	c.JWTSecret = getenv("LEDGER_JWT_SECRET")
 	var err error
+	if c.Topology.Replicated, err = strconv.ParseBool(replicated); err != nil {
+		return c, fmt.Errorf("--clickhouse-replicated (LEDGER_CLICKHOUSE_REPLICATED) %q: want true or false", replicated)
+	}
+	c.Topology.Replicated = c.Topology.Replicated && c.Topology.Cluster != ""
 	if c.Projector, err = strconv.ParseBool(projector); err != nil {
 		return c, fmt.Errorf("--projector (LEDGER_PROJECTOR) %q: want true or false", projector)
 	}
@@ -247,6 +256,11 @@ func (m *Main) Run(ctx context.Context) error {
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected}
 		seals.Scope = api.Scope{Handler: h}
+		// Only the embedded log snapshots itself online; KurrentDB is
+		// backed up by its own procedures (docs/operations.md).
+		if snap, ok := m.log.(api.Snapshotter); ok {
+			s.Admin = &api.Admin{Log: snap, SnapshotDir: filepath.Join(m.cfg.Log.DataDir, "snapshots")}
+		}
 	}
 	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
@@ -325,7 +339,7 @@ func (m *Main) runProjector(bg context.Context) {
 	reg := catalog.New()
 	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
 		p := projections.NewProjector(m.ch, m.db, m.log, reg, projections.All(m.log, reg, domain.DefaultLocation()),
-			projections.WithLogger(m.logger))
+			projections.WithLogger(m.logger), projections.WithTopology(m.cfg.Topology))
 		m.projector.Store(p)
 		err := p.Run(bg)
 		if bg.Err() != nil {

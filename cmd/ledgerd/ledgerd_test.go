@@ -176,7 +176,8 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 		}
 		return ""
 	}
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--projector=false", "--watcher=false"}, env)
+	dataDir := filepath.Join(t.TempDir(), "log")
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--projector=false", "--watcher=false"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +207,20 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 	}
 	if code := post("/v1/areas", `{"name":"东区","leader":"王","occurred_at":"2025-03-01T09:00:00+08:00"}`, office); code != http.StatusCreated {
 		t.Fatalf("office registers an area: %d, want 201", code)
+	}
+	// Online snapshots of the embedded log: admin only, under the data dir.
+	if code := post("/v1/admin/snapshots", `{}`, office); code != http.StatusForbidden {
+		t.Errorf("office takes a snapshot: %d, want 403", code)
+	}
+	admin, err := hs.Mint(api.Principal{Subject: "ops-1", Roles: []api.Role{api.RoleAdmin}}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post("/v1/admin/snapshots", `{}`, admin); code != http.StatusCreated {
+		t.Errorf("admin takes a snapshot: %d, want 201", code)
+	}
+	if snaps, _ := filepath.Glob(filepath.Join(dataDir, "snapshots", "*", "manifest.json")); len(snaps) != 1 {
+		t.Errorf("snapshots under the data dir: %v, want one", snaps)
 	}
 	// The command's append went through the measured log.
 	code, metrics := get(t, "http://"+m.Addr()+"/metrics")

@@ -5,21 +5,33 @@
 # Safe to run again: a server already answering on the port is left alone.
 # Prints nothing but progress; waits (bounded) until the server answers.
 #
-#   deploy/clickhouse/start.sh [STATE]      env: CLICKHOUSE_TCP_PORT (9000), CLICKHOUSE_HTTP_PORT (8123)
+# The server also defines a cluster "ledger_test" (one shard, one replica:
+# itself), the macros {shard} and {replica}, and a ZooKeeper (Debian's
+# package, data under STATE/zookeeper) for ON CLUSTER DDL and replicated
+# tables, so the cluster variant of the read models is tested on one machine.
+#
+#   deploy/clickhouse/start.sh [STATE]      env: CLICKHOUSE_TCP_PORT (9000), CLICKHOUSE_HTTP_PORT (8123),
+#                                                CLICKHOUSE_INTERSERVER_PORT (9009), ZOOKEEPER_PORT (2181)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 state="${1:-.local/clickhouse}"
 tcp="${CLICKHOUSE_TCP_PORT:-9000}"
 http="${CLICKHOUSE_HTTP_PORT:-8123}"
+zk="${ZOOKEEPER_PORT:-2181}"
+interserver="${CLICKHOUSE_INTERSERVER_PORT:-9009}"
 
-if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; then
-  echo "installing Debian's clickhouse-server and clickhouse-client" >&2
+missing=()
+command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
+command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
+[ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian's ${missing[*]}" >&2
   if [ "$(id -u)" -ne 0 ]; then
-    echo "ClickHouse is missing and this is not root: run 'sudo apt-get install clickhouse-server clickhouse-client'" >&2
+    echo "missing and this is not root: run 'sudo apt-get install ${missing[*]}'" >&2
     exit 1
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 ready() { clickhouse-client --host 127.0.0.1 --port "$tcp" --query "SELECT 1" >/dev/null 2>&1; }
@@ -28,8 +40,51 @@ if ready; then
   exit 0
 fi
 
-mkdir -p "$state"/{data,tmp,user_files,format_schemas,log}
+mkdir -p "$state"/{data,tmp,user_files,format_schemas,log,config.d,zookeeper/data}
 state="$(cd "$state" && pwd)"
+
+# ZooKeeper, standalone on loopback: a few seconds to start, about 100 MB.
+# "ruok" answers before the server takes sessions; "srvr" names its mode only then.
+zk_ok() { exec 3<>"/dev/tcp/127.0.0.1/$zk" && printf srvr >&3 && grep -q '^Mode:' <&3; } 2>/dev/null
+if ! zk_ok; then
+  cat >"$state/zookeeper/zoo.cfg" <<CFG
+tickTime=2000
+dataDir=$state/zookeeper/data
+clientPort=$zk
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=srvr
+CFG
+  echo "starting ZooKeeper on 127.0.0.1:$zk" >&2
+  nohup java -Xmx256m -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+    org.apache.zookeeper.server.ZooKeeperServerMain "$state/zookeeper/zoo.cfg" >"$state/log/zookeeper.log" 2>&1 &
+  echo $! >"$state/zookeeper.pid"
+  for _ in $(seq 1 60); do
+    zk_ok && break
+    sleep 0.5
+  done
+  zk_ok || { echo "ZooKeeper did not answer within 30 s; its log:" >&2; tail -n 20 "$state/log/zookeeper.log" >&2; exit 1; }
+fi
+
+# The test cluster: the server is its own only shard and replica.
+cat >"$state/config.d/cluster.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <remote_servers>
+        <ledger_test>
+            <shard><internal_replication>true</internal_replication>
+                <replica><host>127.0.0.1</host><port>$tcp</port></replica>
+            </shard>
+        </ledger_test>
+    </remote_servers>
+    <macros><shard>01</shard><replica>127.0.0.1:$tcp</replica></macros>
+    <zookeeper><node><host>127.0.0.1</host><port>$zk</port></node></zookeeper>
+    <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+    <!-- replicated tables need it, even to rename one -->
+    <interserver_http_host>127.0.0.1</interserver_http_host>
+    <interserver_http_port>$interserver</interserver_http_port>
+</yandex>
+XML
 cat >"$state/config.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
