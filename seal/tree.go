@@ -272,6 +272,18 @@ func (t *Tree) rehash(nodes proof.Nodes) ([][]byte, error) {
 	return nodes.Rehash(hashes, hasher.HashChildren)
 }
 
+// LeafAt returns the stored hash of leaf index.
+func (t *Tree) LeafAt(index uint64) ([]byte, error) {
+	if index >= t.Size() {
+		return nil, fmt.Errorf("%w: no leaf %d", ErrSize, index)
+	}
+	h, err := t.nodes([]compact.NodeID{compact.NewNodeID(0, index)})
+	if err != nil {
+		return nil, fmt.Errorf("seal: leaf %d: %w", index, err)
+	}
+	return h[0], nil
+}
+
 // IndexOf returns the leaf index of the event at pos.
 func (t *Tree) IndexOf(pos eventlog.Position) (uint64, error) {
 	v, closer, err := t.db.Get(posKey(pos))
