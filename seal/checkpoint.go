@@ -131,7 +131,8 @@ func Verifiers(keys ...string) (note.Verifiers, []note.Verifier, error) {
 // so the server publishes exactly the key that checks its signatures.
 func VerifierOf(signerKey string) (string, error) {
 	// A signer key is PRIVATE+KEY+name+id+base64(0x01 || Ed25519 seed).
-	parts := strings.Split(strings.TrimSpace(signerKey), "+")
+	// The base64 key may itself hold "+": split off the four fields before it.
+	parts := strings.SplitN(strings.TrimSpace(signerKey), "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return "", errors.New("seal: not a note signer key")
 	}

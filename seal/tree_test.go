@@ -3,6 +3,7 @@ package seal
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"testing"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -169,4 +170,20 @@ func equalHashes(a, b [][]byte) bool {
 		}
 	}
 	return true
+}
+
+func TestVerifierOf(t *testing.T) {
+	for i := range 50 { // enough keys that some base64 holds "+"
+		skey, vkey, err := GenerateKey(fmt.Sprintf("k%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := VerifierOf(skey)
+		if err != nil || got != vkey {
+			t.Fatalf("VerifierOf(%s) = %q, %v; want %q", skey, got, err, vkey)
+		}
+	}
+	if _, err := VerifierOf("k1+abcd+AQ=="); err == nil {
+		t.Error("a verifier key taken for a signer key")
+	}
 }

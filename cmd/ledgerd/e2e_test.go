@@ -18,6 +18,7 @@ import (
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/projections/chtest"
+	"github.com/cxzy/ledger/seal"
 )
 
 // client drives a running ledgerd over HTTP.
@@ -107,12 +108,13 @@ func (c *client) get(path, tok string, params url.Values, into any) {
 func TestQuarterEndToEnd(t *testing.T) {
 	_, db := chtest.Open(t)
 	secret := strings.Repeat("k", 32)
+	sealKey, verifierKey, err := seal.GenerateKey("e2e-ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--watcher=false",
 		"--clickhouse", chtest.DSN() + "/" + db}, func(k string) string {
-		if k == "LEDGER_JWT_SECRET" {
-			return secret
-		}
-		return ""
+		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -342,6 +344,40 @@ func TestQuarterEndToEnd(t *testing.T) {
 			t.Errorf("?%s = %d %s, want 400 naming %s", tc.query, code, body, tc.field)
 		}
 	}
+	// The quarter is sealed, and the accepted rectification's evidence
+	// pack proves its whole history against the ledger's published key.
+	admin := c.token("admin-1", api.RoleAdmin, nil, "")
+	if code, _, body := c.do(http.MethodPost, "/v1/checkpoints", admin, nil); code != http.StatusOK {
+		t.Fatalf("seal: %d %s", code, body)
+	}
+	var keys api.KeysAnswer
+	if code, _, body := c.do(http.MethodGet, "/v1/checkpoints/keys", "", nil); code != 200 || json.Unmarshal(body, &keys) != nil ||
+		len(keys.Keys) != 1 || keys.Keys[0] != verifierKey {
+		t.Fatalf("published keys: %d %s, want %s", code, body, verifierKey)
+	}
+	trusted, _, _ := seal.Verifiers(keys.Keys...)
+	var pack seal.Pack
+	deadlineSeal := time.Now().Add(10 * time.Second)
+	for {
+		// The sealer indexes its own checkpoint as it follows the log:
+		// poll until the pack is there.
+		code, _, body := c.do(http.MethodGet, "/v1/evidence/streams/rectification-"+r1, superior, nil)
+		if code == 200 && json.Unmarshal(body, &pack) == nil {
+			break
+		}
+		if time.Now().After(deadlineSeal) {
+			t.Fatalf("evidence: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline
+	}
+	report, err := seal.VerifyPack(pack, trusted, nil)
+	if err != nil || len(pack.Events) != 8 {
+		t.Fatalf("the rectification's pack (%d events): %v", len(pack.Events), err)
+	}
+	if !strings.Contains(strings.Join(report.Lines, " "), "superior-1") {
+		t.Errorf("the report does not name the actors: %v", report.Lines)
+	}
+
 	// A read asking for a position the log has not reached gives up
 	// within its wait, with 503.
 	if code, _, body := c.do(http.MethodGet, fmt.Sprintf("/v1/views/totals?wait_for=%d&wait=100ms", c.lastPos+1000), analyst, nil); code != http.StatusServiceUnavailable {

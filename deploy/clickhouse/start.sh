@@ -5,13 +5,16 @@
 # Safe to run again: a server already answering on the port is left alone.
 # Prints nothing but progress; waits (bounded) until the server answers.
 #
-# The server also defines a cluster "ledger_test" (one shard, one replica:
-# itself), the macros {shard} and {replica}, and a ZooKeeper (Debian's
-# package, data under STATE/zookeeper) for ON CLUSTER DDL and replicated
-# tables, so the cluster variant of the read models is tested on one machine.
+# With CLICKHOUSE_TEST_CLUSTER=1 (the test script sets it) the server also
+# defines a cluster "ledger_test" (one shard, one replica: itself), the
+# macros {shard} and {replica}, and a ZooKeeper (Debian's package, data
+# under STATE/zookeeper) for ON CLUSTER DDL and replicated tables, so the
+# cluster variant of the read models is tested on one machine. The local
+# run needs none of it and starts no Java process.
 #
 #   deploy/clickhouse/start.sh [STATE]      env: CLICKHOUSE_TCP_PORT (9000), CLICKHOUSE_HTTP_PORT (8123),
-#                                                CLICKHOUSE_INTERSERVER_PORT (9009), ZOOKEEPER_PORT (2181)
+#                                                CLICKHOUSE_INTERSERVER_PORT (9009), ZOOKEEPER_PORT (2181),
+#                                                CLICKHOUSE_TEST_CLUSTER (0)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 state="${1:-.local/clickhouse}"
@@ -19,11 +22,14 @@ tcp="${CLICKHOUSE_TCP_PORT:-9000}"
 http="${CLICKHOUSE_HTTP_PORT:-8123}"
 zk="${ZOOKEEPER_PORT:-2181}"
 interserver="${CLICKHOUSE_INTERSERVER_PORT:-9009}"
+cluster="${CLICKHOUSE_TEST_CLUSTER:-0}"
 
 missing=()
 command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
 command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
-[ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+if [ "$cluster" = 1 ]; then
+  [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing Debian's ${missing[*]}" >&2
   if [ "$(id -u)" -ne 0 ]; then
@@ -46,7 +52,7 @@ state="$(cd "$state" && pwd)"
 # ZooKeeper, standalone on loopback: a few seconds to start, about 100 MB.
 # "ruok" answers before the server takes sessions; "srvr" names its mode only then.
 zk_ok() { exec 3<>"/dev/tcp/127.0.0.1/$zk" && printf srvr >&3 && grep -q '^Mode:' <&3; } 2>/dev/null
-if ! zk_ok; then
+if [ "$cluster" = 1 ] && ! zk_ok; then
   cat >"$state/zookeeper/zoo.cfg" <<CFG
 tickTime=2000
 dataDir=$state/zookeeper/data
@@ -67,7 +73,9 @@ CFG
 fi
 
 # The test cluster: the server is its own only shard and replica.
-cat >"$state/config.d/cluster.xml" <<XML
+rm -f "$state/config.d/cluster.xml"
+if [ "$cluster" = 1 ]; then
+  cat >"$state/config.d/cluster.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
     <remote_servers>
@@ -85,6 +93,7 @@ cat >"$state/config.d/cluster.xml" <<XML
     <interserver_http_port>$interserver</interserver_http_port>
 </yandex>
 XML
+fi
 cat >"$state/config.xml" <<XML
 <?xml version="1.0"?>
 <yandex>

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
 
 echo "== ClickHouse"
-bash deploy/clickhouse/start.sh .local/clickhouse
+CLICKHOUSE_TEST_CLUSTER=1 bash deploy/clickhouse/start.sh .local/clickhouse
 export LEDGER_TEST_CLICKHOUSE="${LEDGER_TEST_CLICKHOUSE:-clickhouse://127.0.0.1:9000}"
+# The server start.sh started has the test cluster: its test must run.
+export LEDGER_TEST_CLUSTER="${LEDGER_TEST_CLUSTER:-1}"
 
 echo "== go vet"
 go vet ./...
