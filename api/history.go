@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -55,30 +54,12 @@ func (h *History) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		asOf = &t
 	}
-	var events []eventlog.Event
-	for from := uint64(1); ; {
-		page, err := h.Log.ReadStream(r.Context(), stream, from, eventlog.Forwards, 1000)
-		if errors.Is(err, eventlog.ErrStreamNotFound) {
-			WriteProblem(w, r, NewProblem(http.StatusNotFound, "no stream "+stream, "stream"))
-			return
-		}
-		if err != nil {
-			WriteProblem(w, r, err)
-			return
-		}
-		events = append(events, page...)
-		if len(page) < 1000 {
-			break
-		}
-		from = page[len(page)-1].Version + 1
+	events, err := readStream(r, h.Log, stream)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
 	}
-	unit := ""
-	for _, e := range events {
-		if e.Unit != "" {
-			unit = e.Unit
-			break
-		}
-	}
+	unit := streamUnit(events)
 	if err := h.Scope.Check(r.Context(), p, unit); err != nil {
 		WriteProblem(w, r, err)
 		return

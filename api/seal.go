@@ -122,11 +122,7 @@ func (s *Seals) consistency(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Seals) sealNow(w http.ResponseWriter, r *http.Request) {
-	if err := s.Sealer.CatchUp(r.Context()); err != nil {
-		WriteProblem(w, r, err)
-		return
-	}
-	cp, err := s.Sealer.Seal(r.Context())
+	cp, err := s.Sealer.SealLog(r.Context())
 	if err != nil {
 		WriteProblem(w, r, err)
 		return

@@ -71,15 +71,8 @@ func newLedger(t *testing.T, events int) *ledger {
 
 func (l *ledger) seal(t *testing.T) seal.Checkpoint {
 	t.Helper()
-	ctx := context.Background()
-	if err := l.sealer.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cp, err := l.sealer.Seal(ctx)
+	cp, err := l.sealer.SealLog(context.Background())
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.sealer.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return cp

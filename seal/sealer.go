@@ -230,6 +230,20 @@ func (s *Sealer) Seal(ctx context.Context) (Checkpoint, error) {
 	return cp, nil
 }
 
+// SealLog catches the tree up with the log, seals it, and catches up
+// again, so the checkpoint's own event is in the tree when it returns:
+// sealing on demand.
+func (s *Sealer) SealLog(ctx context.Context) (Checkpoint, error) {
+	if err := s.CatchUp(ctx); err != nil {
+		return Checkpoint{}, err
+	}
+	cp, err := s.Seal(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	return cp, s.CatchUp(ctx)
+}
+
 // Run keeps the tree level with the log until ctx ends, and signs a
 // checkpoint every Every when it holds a key.
 func (s *Sealer) Run(ctx context.Context) error {

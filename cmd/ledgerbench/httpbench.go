@@ -140,17 +140,8 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
-			req, _ := http.NewRequest(http.MethodGet, base+"/v1/history/"+stream, nil)
-			req.Header.Set("Authorization", "Bearer "+reader)
-			start := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				continue
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				reads = append(reads, time.Since(start))
+			if d, ok := timedGet(client, base+"/v1/history/"+stream, reader); ok {
+				reads = append(reads, d)
 			}
 		}
 	})
@@ -159,17 +150,8 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		wg.Go(func() { // one dashboard reader cycling through the views
 			for i := 0; time.Now().Before(deadline); i++ {
 				v := benchViewPaths[i%len(benchViewPaths)]
-				req, _ := http.NewRequest(http.MethodGet, base+v, nil)
-				req.Header.Set("Authorization", "Bearer "+reader)
-				start := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					viewTimes[v] = append(viewTimes[v], time.Since(start))
+				if d, ok := timedGet(client, base+v, reader); ok {
+					viewTimes[v] = append(viewTimes[v], d)
 				} else {
 					failures.Add(1)
 				}
@@ -199,6 +181,21 @@ func httpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// timedGet reads a URL with a bearer token and says how long the answer
+// took, and whether it was 200.
+func timedGet(client *http.Client, url, token string) (time.Duration, bool) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return time.Since(start), resp.StatusCode == http.StatusOK
 }
 
 // benchViewPaths are the dashboard reads timed under the write load.

@@ -64,15 +64,8 @@ func newSealedLedger(t *testing.T, seed int64, events int, keyFile string) *seal
 
 func (l *sealedLedger) seal(t *testing.T) seal.Checkpoint {
 	t.Helper()
-	ctx := context.Background()
-	if err := l.sealer.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cp, err := l.sealer.Seal(ctx)
+	cp, err := l.sealer.SealLog(context.Background())
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.sealer.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return cp
