@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,12 +22,14 @@ import (
 	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
+	"github.com/cxzy/ledger/eventlog/kurrent"
+	"github.com/cxzy/ledger/eventlog/kurrent/kurrenttest"
 	"github.com/cxzy/ledger/seal"
 )
 
 // ledger is a seeded embedded log with a sealer holding a fresh key.
 type ledger struct {
-	log      *embedded.Store
+	log      eventlog.Store
 	sealer   *seal.Sealer
 	trusted  note.Verifiers
 	verifier string
@@ -39,6 +42,12 @@ func newLedger(t *testing.T, events int) *ledger {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
+	return newLedgerOn(t, log, events)
+}
+
+// newLedgerOn seeds events into log (any adapter) and seals it.
+func newLedgerOn(t *testing.T, log eventlog.Store, events int) *ledger {
+	t.Helper()
 	ctx := context.Background()
 	if events > 0 {
 		if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}}); err != nil {
@@ -109,7 +118,7 @@ func TestSealAndProve(t *testing.T) {
 	l := newLedger(t, 1500)
 	ctx := context.Background()
 	cp := l.seal(t)
-	head, _ := l.log.Head()
+	head, _ := l.log.(*embedded.Store).Head()
 	if cp.Size != head.Commit-1 {
 		t.Errorf("checkpoint of %d events, log head %d (the checkpoint itself is the last event)", cp.Size, head.Commit)
 	}
@@ -423,5 +432,28 @@ func (l *ledger) addAreas(t *testing.T, prefix string, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestSealOverKurrentDB seals a ledger kept in KurrentDB, through the real
+// client over real gRPC to the protocol double: the sealer uses only the
+// event-log port, so it works the same over both adapters.
+func TestSealOverKurrentDB(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log, err := kurrent.Open(ctx, kurrenttest.Start(t).ConnString(), kurrent.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	l := newLedgerOn(t, log, 400)
+	cp := l.seal(t)
+	name, events := l.stream(t)
+	pack, err := seal.BuildPack(ctx, l.sealer.Tree, cp, "stream "+name, name, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.VerifyPack(roundTrip(t, pack), l.trusted, nil); err != nil {
+		t.Fatal(err)
 	}
 }
