@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -167,7 +168,7 @@ func (h *History) audit(w http.ResponseWriter, r *http.Request) {
 			}
 			res.Scanned++
 			last = e.Position
-			ok, err := h.auditMatch(r, view, p, q, e)
+			ok, err := auditMatch(ctx, view, p, q, e)
 			if err != nil {
 				WriteProblem(w, r, err)
 				return
@@ -191,7 +192,7 @@ func (h *History) audit(w http.ResponseWriter, r *http.Request) {
 
 // auditMatch applies the query and the caller's scope to one event,
 // cheapest tests first.
-func (h *History) auditMatch(r *http.Request, view *scopeView, p Principal, q auditQuery, e *eventlog.Event) (bool, error) {
+func auditMatch(ctx context.Context, view *scopeView, p Principal, q auditQuery, e *eventlog.Event) (bool, error) {
 	if q.actor != "" && e.Actor != q.actor {
 		return false, nil
 	}
@@ -207,7 +208,7 @@ func (h *History) auditMatch(r *http.Request, view *scopeView, p Principal, q au
 		return office && q.unit == "", nil
 	}
 	if q.unit != "" || !office {
-		l, err := view.lineage(r.Context(), e.Unit)
+		l, err := view.lineage(ctx, e.Unit)
 		if err != nil {
 			return false, err
 		}
@@ -221,5 +222,5 @@ func (h *History) auditMatch(r *http.Request, view *scopeView, p Principal, q au
 	if office {
 		return true, nil
 	}
-	return view.covers(r.Context(), e.Unit)
+	return view.covers(ctx, e.Unit)
 }

@@ -107,6 +107,12 @@ func (s *Server) OpenAPI() map[string]any {
 			"x-roles": historyRoles, "parameters": []any{pathParam("stream"), qp("size", "integer", "a checkpoint size (default: the latest)"),
 				qp("since", "integer", "the size of a checkpoint you hold: the pack then proves its checkpoint extends it")},
 			"responses": ok(reflect.TypeFor[seal.Pack](), 400, 401, 403, 404, 409)}}
+		paths["/v1/evidence/units/{unit}"] = map[string]any{"get": map[string]any{
+			"summary": "Evidence pack of a unit and the units below it for a period: the events recorded in [from, to) that a checkpoint seals, with their inclusion proofs",
+			"x-roles": historyRoles, "parameters": []any{pathParam("unit"), qp("from", "string", "start of the period (RFC 3339 or a date)"),
+				qp("to", "string", "end of the period, excluded"), qp("size", "integer", "a checkpoint size (default: the latest)"),
+				qp("since", "integer", "the size of a checkpoint you hold")},
+			"responses": ok(reflect.TypeFor[seal.Pack](), 400, 401, 403, 404, 422)}}
 	}
 	if s.Reads != nil {
 		for _, rt := range ReadRoutes() {

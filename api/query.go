@@ -173,6 +173,24 @@ func (q *query) now(name string, loc *time.Location) time.Time {
 	return d.Start(loc).Add(12 * time.Hour)
 }
 
+// instant reads a period's bound: an RFC 3339 time, or a date meaning its
+// start (00:00) in loc.
+func (q *query) instant(name string, loc *time.Location) time.Time {
+	s := q.str(name)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t
+	}
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		q.bad(name, "want an RFC 3339 time or a date YYYY-MM-DD")
+		return time.Time{}
+	}
+	return d.Start(loc)
+}
+
 func (q *query) oneOf(name string, options ...string) string {
 	s := q.str(name)
 	if s == "" {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/seal"
 )
@@ -56,7 +58,13 @@ func (s *Seals) Routes(r chi.Router) {
 	r.Post("/v1/checkpoints", requireRole(sealRoles, s.sealNow))
 	r.Get("/v1/proofs/inclusion", requireRole(historyRoles, s.inclusion))
 	r.Get("/v1/evidence/streams/{stream}", requireRole(historyRoles, s.streamPack))
+	r.Get("/v1/evidence/units/{unit}", requireRole(historyRoles, s.unitPack))
 }
+
+// maxPackScan bounds the events a unit-and-period pack reads: a period the
+// log cannot narrow (KurrentDB has no time index) or a very busy one is
+// refused with advice, not left to run for minutes.
+const maxPackScan = 2_000_000
 
 func (s *Seals) keys(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, KeysAnswer{Keys: s.Keys,
@@ -244,5 +252,90 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+stream+`.json"`)
+	writeJSON(w, http.StatusOK, pack)
+}
+
+// unitPack answers the evidence pack of a unit (and the units below it)
+// for a period: every event recorded in [from, to) that the checkpoint
+// seals, with its proof, as far as the caller's scope reaches.
+func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, _ := PrincipalFrom(ctx)
+	unit := chi.URLParam(r, "unit")
+	q := &query{values: r.URL.Query()}
+	q.known([]ReadParam{{Name: "from"}, {Name: "to"}, {Name: "size"}, {Name: "since"}})
+	from, to := q.instant("from", domain.DefaultLocation()), q.instant("to", domain.DefaultLocation())
+	if q.err == nil && (from.IsZero() || to.IsZero() || !from.Before(to)) {
+		q.bad("to", "give a period: from and to (RFC 3339 times or dates), from before to")
+	}
+	cp, since, err := s.target(q)
+	if err == nil {
+		err = s.Scope.Check(ctx, p, unit)
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	view := s.Scope.view(p)
+	match := auditQuery{unit: unit, from: from, to: to}
+	start, end, bounded := eventlog.Position{}, eventlog.Position{}, false
+	if ts, ok := s.Log.(eventlog.TimeSeeker); ok {
+		if start, end, err = ts.TimeRange(ctx, from, to); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		bounded = true
+	}
+	var events []eventlog.Event
+	scanned := 0
+	for last := start; ; {
+		page, err := s.Log.ReadAll(ctx, last, 10000)
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		stop := len(page) < 10000
+		for i := range page {
+			e := &page[i]
+			index, err := s.Sealer.Tree.IndexOf(e.Position)
+			if errors.Is(err, seal.ErrSize) || err == nil && index >= cp.Size || bounded && end.Less(e.Position) {
+				stop = true // past the checkpoint, or past the period
+				break
+			}
+			if err != nil {
+				WriteProblem(w, r, err)
+				return
+			}
+			ok, err := auditMatch(ctx, view, p, match, e)
+			if err != nil {
+				WriteProblem(w, r, err)
+				return
+			}
+			if ok {
+				events = append(events, *e)
+			}
+			last = e.Position
+		}
+		if scanned += len(page); stop {
+			break
+		}
+		if scanned >= maxPackScan {
+			WriteProblem(w, r, NewProblem(http.StatusUnprocessableEntity,
+				fmt.Sprintf("the period spans more than %d events of the log: ask for a shorter one", maxPackScan), "from"))
+			return
+		}
+	}
+	if len(events) == 0 {
+		WriteProblem(w, r, NewProblem(http.StatusNotFound, "no sealed event of unit "+unit+" in that period", ""))
+		return
+	}
+	subject := fmt.Sprintf("events of unit %s and the units below it recorded from %s to %s, up to checkpoint %d",
+		unit, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), cp.Size)
+	pack, err := seal.BuildPack(ctx, s.Sealer.Tree, cp, subject, "", events, since)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+unit+`.json"`)
 	writeJSON(w, http.StatusOK, pack)
 }

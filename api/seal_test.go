@@ -135,3 +135,67 @@ func TestSealRoutes(t *testing.T) {
 		t.Errorf("second checkpoint %v not after %d", second.body["size"], size)
 	}
 }
+
+// TestUnitPack: the pack of a unit's subtree for a period holds its
+// events recorded in the period that the checkpoint seals, and verifies.
+func TestUnitPack(t *testing.T) {
+	d := newDistrict(t)
+	quarter := domain.QuarterOf(time.Now().In(domain.DefaultLocation())).String()
+	clerk2, clerk6 := token(t, "clerk-u2", api.RoleClerk, "u2"), token(t, "clerk-u6", api.RoleClerk, "u6")
+	for _, c := range []struct{ tok, unit string }{{clerk2, "u2"}, {clerk2, "u2"}, {clerk6, "u6"}} {
+		must(t, d.post("/v1/pledges", c.tok, map[string]any{"maker": "unit", "unit": c.unit, "quarter": quarter,
+			"category": "service_for_masses", "title": "为群众办实事", "content": "解决小区照明问题"}), 201, "pledge")
+	}
+	tree, err := seal.OpenTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	skey, vkey, _ := seal.GenerateKey("api-test")
+	signer, _ := seal.LoadSigner(skey, "")
+	h := command.NewHandler(d.log, catalog.New())
+	sealer := &seal.Sealer{Log: d.log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/api-test"}
+	if _, err := sealer.SealLog(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: secret},
+		Seals: &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: h}, Keys: []string{vkey}}}).Handler())
+	t.Cleanup(srv.Close)
+	d.srv = srv
+	today := domain.DateIn(time.Now(), domain.DefaultLocation())
+	period := "from=" + today.AddDays(-1).String() + "&to=" + today.AddDays(1).String()
+	superior := token(t, "superior-u1", api.RoleSuperior, "u1")
+	code, body := d.get("/v1/evidence/units/u1?"+period, superior)
+	var pack seal.Pack
+	if json.Unmarshal(body, &pack); code != 200 {
+		t.Fatalf("unit pack: %d %s", code, body)
+	}
+	// The subtree's units were registered today too: u1, u2, u3 and the
+	// two pledges of u2; nothing of u5 or u6.
+	pledges := 0
+	for _, pe := range pack.Events {
+		switch {
+		case pe.Event.Unit != "u1" && pe.Event.Unit != "u2" && pe.Event.Unit != "u3":
+			t.Errorf("the pack holds an event of %s", pe.Event.Unit)
+		case pe.Event.Type == "pledge.submitted":
+			pledges++
+		}
+	}
+	if pledges != 2 || len(pack.Events) != 5 {
+		t.Errorf("the pack of u1's subtree holds %d events, %d pledges; want 5 and 2", len(pack.Events), pledges)
+	}
+	trusted, _, _ := seal.Verifiers(vkey)
+	if _, err := seal.VerifyPack(pack, trusted, nil); err != nil {
+		t.Errorf("unit pack: %v", err)
+	}
+	if code, _ := d.get("/v1/evidence/units/u5?"+period, superior); code != http.StatusForbidden {
+		t.Errorf("a unit out of scope: %d, want 403", code)
+	}
+	earlier := "from=" + today.AddDays(-10).String() + "&to=" + today.AddDays(-9).String()
+	if code, _ := d.get("/v1/evidence/units/u1?"+earlier, superior); code != http.StatusNotFound {
+		t.Errorf("a period with no events: %d, want 404", code)
+	}
+	if code, _ := d.get("/v1/evidence/units/u1?from="+today.String(), superior); code != http.StatusBadRequest {
+		t.Errorf("no end to the period: %d, want 400", code)
+	}
+}

@@ -186,6 +186,8 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 	if p.Stream != "" {
 		r.say("They are versions 1 to %d of stream %s with none missing, each chained to the one before.", last.Version, p.Stream)
 		r.say("Not proved: whether the stream had more events after the checkpoint.")
+	} else {
+		r.say("Not proved: that the pack holds every event of its subject; only that each one it holds is in the ledger as shown.")
 	}
 	actors := map[string]bool{}
 	for _, pe := range p.Events {
