@@ -151,20 +151,32 @@ func splitFile(args []string) ([]string, string) {
 func (e env) evidence(ctx context.Context, args []string) int {
 	fs := e.flags("evidence")
 	server := fs.String("server", e.def("LEDGER_URL", "http://127.0.0.1:8080"), "the ledger's API (LEDGER_URL)")
-	stream := fs.String("stream", "", "the stream to prove, e.g. rectification-<id> (required)")
+	stream := fs.String("stream", "", "the stream to prove, e.g. rectification-<id>")
+	unit := fs.String("unit", "", "or: the unit whose events (and those of the units below it) to prove, with --from and --to")
+	from := fs.String("from", "", "with --unit: the period's start, a date or RFC 3339 time")
+	to := fs.String("to", "", "with --unit: the period's end, excluded")
 	since := fs.Uint64("since", 0, "the size of a checkpoint you hold: the pack then proves it extends it")
 	out := fs.String("out", "", "file to write the pack to (required)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	token := e.getenv("LEDGER_TOKEN")
-	if *stream == "" || *out == "" || token == "" {
-		fmt.Fprintln(e.stderr, "usage: LEDGER_TOKEN=... ledgerctl evidence --stream S --out FILE [--server URL] [--since SIZE]")
+	if (*stream == "") == (*unit == "") || *out == "" || token == "" {
+		fmt.Fprintln(e.stderr, "usage: LEDGER_TOKEN=... ledgerctl evidence (--stream S | --unit U --from DATE --to DATE) --out FILE [--server URL] [--since SIZE]")
 		return exitUsage
 	}
+	params := url.Values{}
 	u := strings.TrimSuffix(*server, "/") + "/v1/evidence/streams/" + url.PathEscape(*stream)
+	if *unit != "" {
+		u = strings.TrimSuffix(*server, "/") + "/v1/evidence/units/" + url.PathEscape(*unit)
+		params.Set("from", *from)
+		params.Set("to", *to)
+	}
 	if *since > 0 {
-		u += "?since=" + strconv.FormatUint(*since, 10)
+		params.Set("since", strconv.FormatUint(*since, 10))
+	}
+	if len(params) > 0 {
+		u += "?" + params.Encode()
 	}
 	data, err := fetch(ctx, u, token)
 	if err != nil {
@@ -173,7 +185,7 @@ func (e env) evidence(ctx context.Context, args []string) int {
 	if err := os.WriteFile(*out, data, 0o644); err != nil {
 		return e.fail("evidence: %v", err)
 	}
-	fmt.Fprintf(e.stderr, "evidence pack of %s written to %s; check it with: ledgerctl verify-pack %s --key PUBKEY\n", *stream, *out, *out)
+	fmt.Fprintf(e.stderr, "evidence pack written to %s; check it with: ledgerctl verify-pack %s --key PUBKEY\n", *out, *out)
 	return exitOK
 }
 
