@@ -457,3 +457,35 @@ func TestSealOverKurrentDB(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDivergenceStopsSigning: a tree whose first leaves came from another
+// history meets the ledger's recorded checkpoint and reports that the log
+// no longer matches it; the sealer then refuses to sign.
+func TestDivergenceStopsSigning(t *testing.T) {
+	a := newLedger(t, 600)
+	a.seal(t)
+	b := newLedger(t, 0)
+	b.addAreas(t, "b", 40) // another history, in the same positions
+	other, err := b.log.ReadAll(context.Background(), eventlog.Start, 40)
+	if err != nil || len(other) != 40 {
+		t.Fatalf("%d events, %v", len(other), err)
+	}
+	tree, err := seal.OpenTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	if err := tree.Append(other); err != nil {
+		t.Fatal(err)
+	}
+	s := &seal.Sealer{Log: a.log, Tree: tree, Handler: a.sealer.Handler, Signer: a.sealer.Signer, Origin: "cxzy-ledger/test"}
+	if err := s.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Diverged(); err == nil || !strings.Contains(err.Error(), "no longer matches checkpoint") {
+		t.Fatalf("diverged = %v, want the checkpoint named", err)
+	}
+	if _, err := s.Seal(context.Background()); err == nil {
+		t.Error("a sealer whose tree disagrees with a signed checkpoint signed another")
+	}
+}
