@@ -235,6 +235,7 @@ func TestEveryFieldAltered(t *testing.T) {
 	if tried < 40 {
 		t.Errorf("only %d alterations tried", tried)
 	}
+	t.Logf("%d alterations, each refused", tried)
 }
 
 // fieldPaths lists the index paths of a struct's leaf fields (times and
