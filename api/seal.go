@@ -131,6 +131,9 @@ func (s *Seals) consistency(w http.ResponseWriter, r *http.Request) {
 
 func (s *Seals) sealNow(w http.ResponseWriter, r *http.Request) {
 	cp, err := s.Sealer.SealLog(r.Context())
+	if errors.Is(err, seal.ErrNoKey) {
+		err = NewProblem(http.StatusServiceUnavailable, "this replica does not sign checkpoints: the one holding the signing key does", "")
+	}
 	if err != nil {
 		WriteProblem(w, r, err)
 		return

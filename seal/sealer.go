@@ -20,9 +20,9 @@ import (
 	"github.com/cxzy/ledger/eventlog"
 )
 
-// Sealer keeps the tree level with the log and, when it holds a signing
-// key, signs checkpoints of it: every Every, when events other than
-// checkpoints arrived since the last one, and on demand. Every process
+// Sealer keeps the tree level with the log (Run) and, when it holds a
+// signing key, signs checkpoints of it: every Every (SignEvery), when
+// events other than checkpoints arrived since the last one, and on demand. Every process
 // that serves proofs runs one to keep its own tree (the tree is the same
 // wherever it is built); only the one with Signer set signs.
 type Sealer struct {
@@ -177,7 +177,7 @@ func (s *Sealer) CatchUp(ctx context.Context) error {
 // log. With nothing new since the last checkpoint it returns that one.
 func (s *Sealer) Seal(ctx context.Context) (Checkpoint, error) {
 	if s.Signer == nil || s.Handler == nil {
-		return Checkpoint{}, errors.New("seal: this process holds no signing key")
+		return Checkpoint{}, ErrNoKey
 	}
 	s.sealMu.Lock()
 	defer s.sealMu.Unlock()
@@ -244,8 +244,32 @@ func (s *Sealer) SealLog(ctx context.Context) (Checkpoint, error) {
 	return cp, s.CatchUp(ctx)
 }
 
-// Run keeps the tree level with the log until ctx ends, and signs a
-// checkpoint every Every when it holds a key.
+// ErrNoKey is returned by Seal in a process that holds no signing key.
+var ErrNoKey = errors.New("seal: this process holds no signing key")
+
+// SignEvery signs a checkpoint every Every until ctx ends, while Run (in
+// this process) keeps the tree level with the log. In a deployment of
+// several replicas it runs on one, the leader.
+func (s *Sealer) SignEvery(ctx context.Context) {
+	every := s.Every
+	if every <= 0 {
+		every = time.Minute
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := s.Seal(ctx); err != nil && ctx.Err() == nil {
+			s.logger().Error("sealing failed", "err", err)
+		}
+	}
+}
+
+// Run keeps the tree level with the log until ctx ends.
 func (s *Sealer) Run(ctx context.Context) error {
 	if err := s.CatchUp(ctx); err != nil {
 		return err
@@ -255,12 +279,6 @@ func (s *Sealer) Run(ctx context.Context) error {
 		return fmt.Errorf("seal: subscribe: %w", err)
 	}
 	defer sub.Close()
-	every := s.Every
-	if every <= 0 {
-		every = time.Minute
-	}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
 	events := make(chan eventlog.Event, 1024)
 	failed := make(chan error, 1)
 	go func() {
@@ -306,12 +324,6 @@ func (s *Sealer) Run(ctx context.Context) error {
 			}
 			if err := flush(); err != nil {
 				return err
-			}
-		case <-tick.C:
-			if s.Signer != nil {
-				if _, err := s.Seal(ctx); err != nil && ctx.Err() == nil {
-					s.logger().Error("sealing failed", "err", err)
-				}
 			}
 		}
 	}

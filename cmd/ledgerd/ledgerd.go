@@ -19,6 +19,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/command"
@@ -27,6 +28,7 @@ import (
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
 	"github.com/cxzy/ledger/eventlog/metered"
+	"github.com/cxzy/ledger/lead"
 	"github.com/cxzy/ledger/projections"
 	"github.com/cxzy/ledger/seal"
 )
@@ -54,7 +56,15 @@ type Config struct {
 	JWKSURL     string
 	JWTIssuer   string
 	JWTAudience string
-	Seal        SealConfig
+	// LeaderElect runs the projector and the watcher only while this
+	// replica holds the Kubernetes Lease LeaderNamespace/LeaseName, so
+	// that several replicas run one copy of them (see package lead).
+	// LeaderIdentity names this replica in the Lease.
+	LeaderElect     bool
+	LeaseName       string
+	LeaderNamespace string
+	LeaderIdentity  string
+	Seal            SealConfig
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -78,6 +88,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&replicated, "clickhouse-replicated", replicated, "with --clickhouse-cluster: Replicated* local tables, true or false (LEDGER_CLICKHOUSE_REPLICATED)")
 	projector, watcher := def("LEDGER_PROJECTOR", "true"), def("LEDGER_WATCHER", "true")
 	every := def("LEDGER_WATCH_EVERY", "1m")
+	leaderElect := def("LEDGER_LEADER_ELECT", "false")
+	fs.Var(boolText{&leaderElect}, "leader-elect", "run the projector and watcher only while holding a Kubernetes Lease: true or false (LEDGER_LEADER_ELECT)")
+	fs.StringVar(&c.LeaseName, "leader-lease-name", def("LEDGER_LEADER_LEASE_NAME", "ledgerd"), "name of the Lease replicas elect a leader with (LEDGER_LEADER_LEASE_NAME)")
+	fs.StringVar(&c.LeaderNamespace, "leader-namespace", def("LEDGER_LEADER_NAMESPACE", ""), "namespace of the Lease; default the pod's own (LEDGER_LEADER_NAMESPACE)")
 	fs.StringVar(&projector, "projector", projector, "run the projector in this process: true or false (LEDGER_PROJECTOR)")
 	fs.StringVar(&watcher, "watcher", watcher, "run the deadline watcher in this process: true or false (LEDGER_WATCHER)")
 	fs.StringVar(&every, "watch-every", every, "how often the deadline watcher looks, e.g. 1m (LEDGER_WATCH_EVERY)")
@@ -110,6 +124,15 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if c.WatchEvery, err = time.ParseDuration(every); err != nil || c.WatchEvery <= 0 {
 		return c, fmt.Errorf("--watch-every (LEDGER_WATCH_EVERY) %q: want a positive duration such as 1m", every)
 	}
+	if c.LeaderElect, err = strconv.ParseBool(leaderElect); err != nil {
+		return c, fmt.Errorf("--leader-elect (LEDGER_LEADER_ELECT) %q: want true or false", leaderElect)
+	}
+	if c.LeaderElect {
+		if c.LeaderNamespace == "" {
+			c.LeaderNamespace = defaultNamespace()
+		}
+		c.LeaderIdentity = defaultIdentity(getenv)
+	}
 	return c, c.Validate()
 }
 
@@ -141,6 +164,18 @@ func (c Config) Validate() error {
 	if err := c.Seal.Validate(); err != nil {
 		return err
 	}
+	if c.LeaderElect {
+		switch {
+		case !c.Projector && !c.Watcher && !c.Seal.Signing():
+			return errors.New("--leader-elect with --projector=false and --watcher=false and no seal key: there is nothing to elect a leader for")
+		case c.LeaseName == "":
+			return errors.New("--leader-lease-name (LEDGER_LEADER_LEASE_NAME) is empty")
+		case c.LeaderNamespace == "":
+			return errors.New("--leader-elect needs --leader-namespace (LEDGER_LEADER_NAMESPACE): not in a pod, so there is no namespace to default to")
+		case c.LeaderIdentity == "":
+			return errors.New("--leader-elect needs this replica's name: set POD_NAME")
+		}
+	}
 	if !strings.HasPrefix(c.ClickHouse, "clickhouse://") {
 		return fmt.Errorf("--clickhouse (LEDGER_CLICKHOUSE) %q: want clickhouse://host:port/database", c.ClickHouse)
 	}
@@ -161,9 +196,13 @@ type Main struct {
 	jwks   *api.JWKS // nil unless tokens are verified with a JWKS URL
 	sealer *seal.Sealer
 
-	projector atomic.Pointer[projections.Projector] // the one running now
-	stop      context.CancelFunc                    // ends the background work
-	work      sync.WaitGroup
+	projector atomic.Pointer[projections.Projector] // the one running now; nil when none runs
+	// Kube is the Kubernetes API for --leader-elect; nil means the
+	// in-cluster one. Tests set a fake.
+	Kube    kubernetes.Interface
+	elector *lead.Elector      // nil without --leader-elect
+	stop    context.CancelFunc // ends the background work
+	work    sync.WaitGroup
 }
 
 // NewMain returns a service that Run starts.
@@ -198,6 +237,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
+	if m.cfg.LeaderElect {
+		if m.elector, err = m.newElector(); err != nil {
+			ln.Close()
+			m.closeStores()
+			return err
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -268,15 +314,11 @@ func (m *Main) Run(ctx context.Context) error {
 
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
-	if m.cfg.Projector {
-		m.work.Go(func() { m.runProjector(bg) })
-	}
-	if m.cfg.Watcher {
-		m.work.Go(func() { m.runWatcher(bg) })
-	}
 	m.work.Go(func() { m.runSealer(bg) })
+	m.startSingletons(bg)
 	m.logger.Info("ledgerd listening", "addr", ln.Addr().String(), "eventstore", m.cfg.Log.EventStore,
-		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher, "auth", m.authMode())
+		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher, "auth", m.authMode(),
+		"leader_elect", m.cfg.LeaderElect)
 	return nil
 }
 
@@ -292,7 +334,9 @@ func (m *Main) authMode() string {
 }
 
 // readiness lists what /readyz checks: the log answers a read, ClickHouse
-// answers a ping, and (in a process that runs it) the projector's lag.
+// answers a ping, and (in a process that runs it) the projector's lag. A
+// replica that stands by for the Lease reports its projector as
+// "standby": it is ready to serve, and another replica projects.
 func (m *Main) readiness() []api.Check {
 	checks := []api.Check{
 		{Name: "event_log", Check: func(ctx context.Context) (any, error) {
@@ -308,6 +352,9 @@ func (m *Main) readiness() []api.Check {
 	}
 	if m.cfg.Projector {
 		checks = append(checks, api.Check{Name: "projector", Check: func(context.Context) (any, error) {
+			if m.elector != nil && !m.elector.Leading() {
+				return map[string]any{"state": "standby"}, nil
+			}
 			p := m.projector.Load()
 			if p == nil {
 				return nil, errors.New("not started")
@@ -336,6 +383,9 @@ func (m *Main) projected(ctx context.Context) (uint64, error) {
 // projector that fails (ClickHouse gone at start, a schema error) is
 // replaced by a fresh one, with fresh models, after a pause.
 func (m *Main) runProjector(bg context.Context) {
+	// A stopped projector's position goes stale; without one, reads fall
+	// back to the checkpoint whoever projects now writes.
+	defer m.projector.Store(nil)
 	reg := catalog.New()
 	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
 		p := projections.NewProjector(m.ch, m.db, m.log, reg, projections.All(m.log, reg, domain.DefaultLocation()),

@@ -66,6 +66,9 @@ func (c *SealConfig) finish(log connect.Config, getenv func(string) string, ever
 	return nil
 }
 
+// Signing reports whether this process is given the signing key.
+func (c SealConfig) Signing() bool { return c.Key != "" || c.KeyFile != "" }
+
 // Validate names what is wrong.
 func (c SealConfig) Validate() error {
 	if c.Key != "" && c.KeyFile != "" {
@@ -92,7 +95,7 @@ func (m *Main) startSealer(reg *prometheus.Registry) (*api.Seals, error) {
 	}
 	s := &seal.Sealer{Log: m.log, Tree: tree, Origin: c.Origin, Every: c.Every, Logger: m.logger}
 	keys := []string{}
-	if c.Key != "" || c.KeyFile != "" {
+	if c.Signing() {
 		signer, err := seal.LoadSigner(c.Key, c.KeyFile)
 		if err != nil {
 			tree.Close()
@@ -135,8 +138,13 @@ func (m *Main) startSealer(reg *prometheus.Registry) (*api.Seals, error) {
 	return &api.Seals{Sealer: s, Log: m.log, Keys: keys}, nil
 }
 
-// runSealer keeps the sealer following the log until bg ends, starting
-// it afresh after a failure.
+// runSigner signs checkpoints until ctx ends: a singleton, so that of
+// several replicas holding the key one signs (the Lease holder).
+func (m *Main) runSigner(ctx context.Context) { m.sealer.SignEvery(ctx) }
+
+// runSealer keeps the Merkle tree following the log until bg ends,
+// starting it afresh after a failure. Every replica runs it: each serves
+// proofs from its own tree.
 func (m *Main) runSealer(bg context.Context) {
 	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
 		err := m.sealer.Run(bg)

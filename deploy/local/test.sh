@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
-# Runs the project's checks and tests on a fresh Debian machine: starts a
+# Runs the project's checks and tests on a fresh Debian machine: shellcheck
+# over every shell script (installing Debian's package if missing), starts a
 # project-local ClickHouse (installing Debian's package if missing; data
-# under .local/, loopback only), then vet and the whole test suite.
+# under .local/, loopback only), then vet and the whole test suite, which
+# includes the checks of the deployment files (go test ./deploy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
+
+echo "== shellcheck"
+if ! command -v shellcheck >/dev/null; then
+  echo "installing Debian's shellcheck" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck >/dev/null
+fi
+git ls-files -z -- '*.sh' .ci/run | xargs -0 shellcheck
 
 echo "== ClickHouse"
 CLICKHOUSE_TEST_CLUSTER=1 bash deploy/clickhouse/start.sh .local/clickhouse
