@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,7 +117,11 @@ func (m *Main) startSealer(reg *prometheus.Registry) (*api.Seals, error) {
 		s.Signer, s.Handler = signer, command.NewHandler(m.writes, catalog.New())
 		keys = append(keys, own)
 	}
-	keys = append(keys, c.Verifiers...)
+	for _, k := range c.Verifiers {
+		if !slices.Contains(keys, k) { // the signer's own may be listed too
+			keys = append(keys, k)
+		}
+	}
 	m.sealer = s
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "ledger_seal_tree_size", Help: "Events in this process's Merkle tree of the log.",
