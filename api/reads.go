@@ -15,6 +15,7 @@ import (
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
+	"github.com/cxzy/ledger/domain/review"
 	"github.com/cxzy/ledger/projections"
 )
 
@@ -151,6 +152,23 @@ func ReadRoutes() []ReadRoute {
 				{Name: "state", Type: "string", Repeat: true, Description: "pledge states"},
 			}, pagingParams, waitParams),
 			Result: reflect.TypeFor[ListPage[projections.PledgeRow]](), serve: (*Reads).pledges},
+		{Pattern: "/v1/views/reviews", Roles: viewRoles, CSV: true,
+			Summary: "Review remarks (点评) with the counts of their content in force: shortcomings, measures, rectifications ordered",
+			Params: params([]ReadParam{
+				{Name: "area", Type: "string", Description: "area id"},
+				{Name: "unit", Type: "string", Description: "the unit reviewed, or the reviewed member's unit"},
+				{Name: "quarter", Type: "string", Description: "campaign quarter such as 2026Q1"},
+				{Name: "form", Type: "string", Repeat: true, Description: "meeting, talk, on_site, written or random"},
+			}, pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.ReviewRow]](), serve: (*Reads).reviews},
+		{Pattern: "/v1/views/inspections", Roles: viewRoles, CSV: true,
+			Summary: "Inspections (special and random checks) with their findings in force",
+			Params: params([]ReadParam{
+				{Name: "group", Type: "string", Description: "inspection group id"},
+				{Name: "unit", Type: "string", Description: "the unit inspected"},
+				{Name: "state", Type: "string", Repeat: true, Description: "open or completed"},
+			}, pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.InspectionRow]](), serve: (*Reads).inspections},
 		{Pattern: "/v1/views/trends", Roles: viewRoles, CSV: true,
 			Summary: "Trend figures by month or quarter, area and unit kind (aggregates: readable by every campaign role)",
 			Params: params([]ReadParam{
@@ -409,6 +427,61 @@ func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v vis
 		return rows, next, err
 	}
 	serveList(w, r, format, "pledges", after, limit, v.position, page)
+}
+
+func (rd *Reads) reviews(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f := projections.ReviewFilter{Area: q.str("area"), Unit: q.str("unit"), Forms: enumList(q, "form", review.ParseForm)}
+	if qu := q.quarter("quarter"); !qu.IsZero() {
+		f.Quarter = qu.String()
+	}
+	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err == nil {
+		q.fail(v.unit(f.Unit))
+	}
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	var none bool
+	f.Units, none = v.restrict()
+	page := func(ctx context.Context, after string, limit int) ([]projections.ReviewRow, string, error) {
+		if none {
+			return nil, "", nil
+		}
+		f.After, f.Limit = after, limit
+		return projections.QueryReviews(ctx, rd.Conn, rd.DB, f)
+	}
+	serveList(w, r, format, "reviews", after, limit, v.position, page)
+}
+
+func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f := projections.InspectionFilter{Group: q.str("group"), Unit: q.str("unit"),
+		States: enumList(q, "state", func(s string) (string, error) {
+			if s != "open" && s != "completed" {
+				return "", fmt.Errorf("state %q: want open or completed", s)
+			}
+			return s, nil
+		})}
+	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err == nil {
+		q.fail(v.unit(f.Unit))
+	}
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	var none bool
+	f.Units, none = v.restrict()
+	page := func(ctx context.Context, after string, limit int) ([]projections.InspectionRow, string, error) {
+		if none {
+			return nil, "", nil
+		}
+		f.After, f.Limit = after, limit
+		return projections.QueryInspections(ctx, rd.Conn, rd.DB, f)
+	}
+	serveList(w, r, format, "inspections", after, limit, v.position, page)
 }
 
 func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visibility) {

@@ -185,6 +185,10 @@ func TestQuarterEndToEnd(t *testing.T) {
 	c.post("order", "/v1/rectifications", office, map[string]any{"source": map[string]any{"kind": "review", "ref": rv, "item": 1},
 		"unit": other, "person": "王五", "requirement": "整改", "deadline": today.AddDays(40).String()})
 
+	// The group inspects the branch and records a finding.
+	in := c.post("inspection", "/v1/inspections", inspector, map[string]any{"kind": "special", "unit_id": branch, "group_id": group, "subject": "公开栏"})
+	c.post("finding", "/v1/inspections/"+in+"/findings", inspector, map[string]any{"text": "公开栏内容陈旧", "severity": "minor"})
+
 	// The tracking list: the open item is yellow today (3 days left) and
 	// red the day after its deadline; the accepted one closed on time.
 	type rectPage struct {
@@ -309,6 +313,27 @@ func TestQuarterEndToEnd(t *testing.T) {
 	c.get("/v1/views/totals", analyst, url.Values{"quarter": {quarter}}, &totals)
 	if tt := totals.Totals; tt.Pledges != 1 || tt.Reviews != 1 || tt.Shortcomings != 2 || tt.Measures != 2 {
 		t.Errorf("totals = %+v", tt)
+	}
+
+	var reviews struct {
+		Items []struct {
+			ID                     string `json:"id"`
+			Shortcomings, Measures uint32
+		} `json:"items"`
+	}
+	c.get("/v1/views/reviews", superior, url.Values{"quarter": {quarter}}, &reviews)
+	if len(reviews.Items) != 1 || reviews.Items[0].ID != rv || reviews.Items[0].Shortcomings != 2 || reviews.Items[0].Measures != 2 {
+		t.Errorf("the superior's reviews = %+v, want %s with 2 shortcomings and 2 measures", reviews.Items, rv)
+	}
+	var inspections struct {
+		Items []struct {
+			ID, State string
+			Findings  uint32
+		} `json:"items"`
+	}
+	c.get("/v1/views/inspections", inspector, url.Values{"state": {"open"}}, &inspections)
+	if len(inspections.Items) != 1 || inspections.Items[0].ID != in || inspections.Items[0].Findings != 1 {
+		t.Errorf("the group's open inspections = %+v, want %s with one finding", inspections.Items, in)
 	}
 
 	// CSV export: a byte-order mark, the JSON names as header, Chinese
