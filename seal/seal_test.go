@@ -3,6 +3,7 @@ package seal_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -171,6 +172,32 @@ func TestSealAndProve(t *testing.T) {
 	}
 	if _, err := seal.VerifyPack(pack2, l.trusted, &cp2); err == nil {
 		t.Error("a held checkpoint the pack's proof does not start from passed")
+	}
+
+	// A replica without the key, configured with another name, builds its
+	// own tree from the log and serves the same checkpoints and proofs.
+	tree, err := seal.OpenTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	replica := &seal.Sealer{Log: l.log, Tree: tree, Origin: "configured-otherwise"}
+	if err := replica.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	latest, ok, err := replica.Latest()
+	if err != nil || !ok || latest.Size != cp2.Size {
+		t.Fatalf("the replica's latest = %+v %v %v", latest, ok, err)
+	}
+	pack3, err := seal.BuildPack(ctx, tree, latest, "rectification "+name, name, events, nil)
+	if err == nil {
+		_, err = seal.VerifyPack(roundTrip(t, pack3), l.trusted, nil)
+	}
+	if err != nil {
+		t.Errorf("a pack from the replica: %v", err)
+	}
+	if _, err := replica.Seal(ctx); !errors.Is(err, seal.ErrNoKey) {
+		t.Errorf("a replica without the key sealed: %v", err)
 	}
 }
 

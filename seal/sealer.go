@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -119,8 +120,12 @@ func (s *Sealer) advance(events []eventlog.Event) error {
 		if err != nil {
 			return fmt.Errorf("seal: checkpoint event at %v: root: %w", e.Position, err)
 		}
+		// The origin is the signer's, as its note says: a replica
+		// configured with another name must not serve a checkpoint whose
+		// fields disagree with its note.
+		origin, _, _ := strings.Cut(sealed.Note, "\n")
 		cps = append(cps, Checkpoint{Size: sealed.Size, Root: root, Time: sealed.SealedAt, KeyName: sealed.KeyName,
-			KeyID: sealed.KeyID, Note: sealed.Note, Origin: s.Origin})
+			KeyID: sealed.KeyID, Note: sealed.Note, Origin: origin})
 	}
 	if err := s.Tree.Append(events); err != nil {
 		return err
