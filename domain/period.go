@@ -35,7 +35,7 @@ func QuarterOf(t time.Time) Quarter {
 	return Quarter{Year: t.Year(), Q: (int(t.Month())-1)/3 + 1}
 }
 
-func (q Quarter) String() string { return fmt.Sprintf("%dQ%d", q.Year, q.Q) }
+func (q Quarter) String() string { return strconv.Itoa(q.Year) + "Q" + strconv.Itoa(q.Q) }
 
 // IsZero reports whether q is the invalid zero quarter.
 func (q Quarter) IsZero() bool { return q.Q == 0 }

@@ -2,9 +2,12 @@ package projections
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cxzy/ledger/eventlog"
 )
 
 // LateAfter is how long after its business time an event may be recorded
@@ -19,6 +22,7 @@ const LateAfter = 7 * 24 * time.Hour
 // area at the time of the event resolved from the unit events before it.
 type Events struct {
 	units *UnitIndex
+	hexed []byte // where rows' hashes are hex-encoded, carved off in turn
 }
 
 // NewEvents returns the events model.
@@ -57,9 +61,23 @@ func (m *Events) Apply(ctx context.Context, e Event, h History, out *Rows) error
 	out.Add("events",
 		e.Seq(), e.Seq(), e.Position.Prepare, e.ID, e.Stream, e.Version, e.Type, Family(e.Type),
 		evTime(e.OccurredAt), evTime(e.RecordedAt), boolUInt8(IsLate(e)), e.Actor, e.Unit, area,
-		e.CommandID, e.CorrelationID, e.CausationID, uint32(e.SchemaVersion), string(e.Payload),
-		e.PrevHash.String(), e.Hash.String())
+		e.CommandID, e.CorrelationID, e.CausationID, uint32(e.SchemaVersion), e.Payload,
+		m.hex(e.PrevHash), m.hex(e.Hash))
 	return nil
+}
+
+// hex is h.String() as bytes (a String column takes either), encoded into
+// a shared buffer rather than a string of its own: rows keep the slices,
+// so the buffer is never written twice, only replaced when full.
+func (m *Events) hex(h eventlog.Hash) []byte {
+	const n = 2 * len(h)
+	if len(m.hexed) < n {
+		m.hexed = make([]byte, 1024*n)
+	}
+	out := m.hexed[:n:n]
+	hex.Encode(out, h[:])
+	m.hexed = m.hexed[n:]
+	return out
 }
 
 // IsLate reports whether e was recorded more than LateAfter after it

@@ -47,12 +47,7 @@ func (m *Pledges) Apply(ctx context.Context, e Event, h History, out *Rows) erro
 		return err
 	}
 	p := t.agg
-	reports := 0
-	for _, r := range p.Reports() {
-		if !r.Retracted { // a retracted report no longer counts
-			reports++
-		}
-	}
+	reports := p.LiveReports() // a retracted report no longer counts
 	var score float64
 	var grade string
 	if c, ok := p.Evaluation(pledge.DefaultWeights()); ok {

@@ -486,28 +486,42 @@ func lastPerKey(t Table, batch [][]any) [][]any {
 			panic("projections: table " + t.Name + " has no key column " + k)
 		}
 	}
+	keys := make([]string, len(batch))
 	last := make(map[string]int, len(batch))
 	for i, row := range batch {
-		last[rowKey(row, idx)] = i
+		keys[i] = rowKey(row, idx)
+		last[keys[i]] = i
 	}
 	out := batch[:0:0]
 	for i, row := range batch {
-		if last[rowKey(row, idx)] == i {
+		if last[keys[i]] == i {
 			out = append(out, row)
 		}
 	}
 	return out
 }
 
+// rowKey is the key columns' values joined by NUL bytes, each as
+// fmt.Sprint prints it (a string as itself).
 func rowKey(row []any, idx []int) string {
 	if len(idx) == 1 {
-		return fmt.Sprint(row[idx[0]])
+		return keyPart(row[idx[0]])
 	}
-	parts := make([]string, len(idx))
+	var b strings.Builder
 	for i, j := range idx {
-		parts[i] = fmt.Sprint(row[j])
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(keyPart(row[j]))
 	}
-	return strings.Join(parts, "\x00")
+	return b.String()
+}
+
+func keyPart(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // above keeps the rows past the table's high-water mark.

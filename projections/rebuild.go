@@ -13,13 +13,20 @@ import (
 // live ones.
 const rebuildSuffix = "__next"
 
+// rebuildPageSize is a rebuild's page: larger than the live projector's,
+// since a rebuild has the whole log to write and no reader waiting for
+// the next event, and fewer, larger inserts cost ClickHouse less.
+const rebuildPageSize = 50000
+
 // Rebuild replays the whole log into new tables (every table name plus
 // "__next") and, once they have caught up, swaps them in with one RENAME
 // statement and moves the live checkpoint to where the rebuild ended, so
 // readers never see a half-built model. An interrupted rebuild resumes from
 // its own checkpoint the next time it is run. models must be fresh (no
-// state from an earlier projector).
+// state from an earlier projector). Pages are rebuildPageSize events
+// unless opts set another size.
 func Rebuild(ctx context.Context, conn Conn, db string, log eventlog.Store, reg *domain.Registry, models []Model, progress Progress, opts ...Option) (eventlog.Position, error) {
+	opts = append([]Option{WithPageSize(rebuildPageSize)}, opts...)
 	opts = append(opts, WithName("rebuild"), WithTableSuffix(rebuildSuffix))
 	p := NewProjector(conn, db, log, reg, models, opts...)
 	conn, topo := p.conn, p.topology

@@ -69,6 +69,8 @@ type Trends struct {
 	units    UnitIndex
 	entities map[string]*tracked[domain.Aggregate]
 	expect   *Trends // the separate state Expect folds into
+
+	before, after []factDelta // fold's scratch space, reused
 }
 
 func (*Trends) Name() string { return "trends" }
@@ -115,11 +117,14 @@ var trendFamilies = map[string]trendFamily{
 			if p.State() != pledge.StateWithdrawn {
 				add(MetricPledgesMade, p.SubmittedAt(), q, 1)
 			}
-			for metric, at := range map[string]time.Time{
-				MetricPledgesFiled: p.FiledAt(), MetricPledgesFulfilled: p.FulfilledAt(), MetricPledgesLapsed: p.LapsedAt(),
+			for _, f := range [...]struct {
+				metric string
+				at     time.Time
+			}{
+				{MetricPledgesFiled, p.FiledAt()}, {MetricPledgesFulfilled, p.FulfilledAt()}, {MetricPledgesLapsed, p.LapsedAt()},
 			} {
-				if !at.IsZero() {
-					add(metric, at, q, 1)
+				if !f.at.IsZero() {
+					add(f.metric, f.at, q, 1)
 				}
 			}
 		},
@@ -198,16 +203,35 @@ type factKey struct {
 	quarter string
 }
 
-// contributions is what an entity's state adds to each metric.
-func contributions(f trendFamily, t *tracked[domain.Aggregate], loc *time.Location) map[factKey]int64 {
-	out := map[factKey]int64{}
+// contributions is what an entity's state adds to each metric: one entry
+// per distinct key (an entity has a handful, so a slice beats a map),
+// appended to out[:0].
+func contributions(out []factDelta, f trendFamily, t *tracked[domain.Aggregate], loc *time.Location) []factDelta {
+	out = out[:0]
 	f.facts(t.agg, t, loc, func(metric string, at time.Time, quarter string, n int64) {
 		if quarter == "" {
 			quarter = domain.QuarterOf(at.In(loc)).String()
 		}
-		out[factKey{metric, at.UTC(), quarter}] += n
+		k := factKey{metric, at.UTC(), quarter}
+		for i := range out {
+			if out[i].key == k {
+				out[i].n += n
+				return
+			}
+		}
+		out = append(out, factDelta{k, n})
 	})
 	return out
+}
+
+// find is the sum for key k in contributions cs, and whether it is there.
+func find(cs []factDelta, k factKey) (int64, bool) {
+	for _, c := range cs {
+		if c.key == k {
+			return c.n, true
+		}
+	}
+	return 0, false
 }
 
 func (m *Trends) loc() *time.Location { return zone(m.Loc) }
@@ -249,18 +273,19 @@ func (m *Trends) fold(ctx context.Context, e Event, h History) ([]factDelta, *tr
 	if err != nil {
 		return nil, nil, err
 	}
-	before := contributions(f, t, m.loc())
+	m.before = contributions(m.before, f, t, m.loc())
 	t.agg.Apply(e.Data)
-	after := contributions(f, t, m.loc())
+	m.after = contributions(m.after, f, t, m.loc())
 	var deltas []factDelta
-	for k, n := range after {
-		if d := n - before[k]; d != 0 {
-			deltas = append(deltas, factDelta{k, d})
+	for _, a := range m.after {
+		b, _ := find(m.before, a.key)
+		if d := a.n - b; d != 0 {
+			deltas = append(deltas, factDelta{a.key, d})
 		}
 	}
-	for k, n := range before {
-		if _, ok := after[k]; !ok && n != 0 {
-			deltas = append(deltas, factDelta{k, -n})
+	for _, b := range m.before {
+		if _, ok := find(m.after, b.key); !ok && b.n != 0 {
+			deltas = append(deltas, factDelta{b.key, -b.n})
 		}
 	}
 	slices.SortFunc(deltas, func(a, b factDelta) int {
@@ -306,7 +331,14 @@ func (m *Trends) Actual(ctx context.Context, q Querier, db string) (map[string]i
 // monthIn is the calendar month of t in loc, as "2026-03".
 func monthIn(t time.Time, loc *time.Location) string {
 	d := domain.DateIn(t, loc)
-	return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month))
+	if d.Year < 1000 || d.Year > 9999 || d.Month < 1 || d.Month > 12 {
+		return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month))
+	}
+	var b [7]byte
+	y, mo := d.Year, int(d.Month)
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[4], b[5], b[6] = '-', byte('0'+mo/10), byte('0'+mo%10)
+	return string(b[:])
 }
 
 // Grain is the period trends are grouped by. The zero value is invalid.

@@ -124,6 +124,18 @@ func (p *Pledge) Reports() []Report {
 	return out
 }
 
+// LiveReports is the number of progress reports not retracted: the
+// count of Reports without a retracted mark, without copying them.
+func (p *Pledge) LiveReports() int {
+	n := 0
+	for _, r := range p.reports {
+		if !r.Retracted {
+			n++
+		}
+	}
+	return n
+}
+
 // Progress is the percent of the latest report that was not retracted,
 // 100 once fulfilled, and 0 if there is none.
 func (p *Pledge) Progress() int {

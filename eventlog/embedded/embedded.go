@@ -658,6 +658,11 @@ func (s *Store) ReadAll(ctx context.Context, after eventlog.Position, limit int)
 	defer it.Close()
 	var out []eventlog.Event
 	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
+		if out == nil {
+			// Most reads fill their page: room for it up front (bounded,
+			// as a caller may ask for a large limit near the log's end).
+			out = make([]eventlog.Event, 0, min(limit, 1<<16))
+		}
 		e, err := decode(binary.BigEndian.Uint64(it.Key()[1:]), it.Value())
 		if err != nil {
 			return nil, fmt.Errorf("embedded: read all after %v: %w", after, err)
