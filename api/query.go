@@ -158,6 +158,15 @@ func (q *query) quarter(name string) domain.Quarter {
 // date meaning noon of that day in loc. Absent, it is the zero time,
 // which the query layer takes as the present.
 func (q *query) now(name string, loc *time.Location) time.Time {
+	return q.moment(name, loc, 12*time.Hour)
+}
+
+// instant reads a period's bound: an RFC 3339 time, or a date meaning its
+// start (00:00) in loc.
+func (q *query) instant(name string, loc *time.Location) time.Time { return q.moment(name, loc, 0) }
+
+// moment reads an RFC 3339 time, or a date taken at sinceMidnight in loc.
+func (q *query) moment(name string, loc *time.Location, sinceMidnight time.Duration) time.Time {
 	s := q.str(name)
 	if s == "" {
 		return time.Time{}
@@ -170,25 +179,7 @@ func (q *query) now(name string, loc *time.Location) time.Time {
 		q.bad(name, "want an RFC 3339 time such as 2026-03-31T16:00:00Z or a date YYYY-MM-DD")
 		return time.Time{}
 	}
-	return d.Start(loc).Add(12 * time.Hour)
-}
-
-// instant reads a period's bound: an RFC 3339 time, or a date meaning its
-// start (00:00) in loc.
-func (q *query) instant(name string, loc *time.Location) time.Time {
-	s := q.str(name)
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t
-	}
-	d, err := domain.ParseDate(s)
-	if err != nil {
-		q.bad(name, "want an RFC 3339 time or a date YYYY-MM-DD")
-		return time.Time{}
-	}
-	return d.Start(loc)
+	return d.Start(loc).Add(sinceMidnight)
 }
 
 func (q *query) oneOf(name string, options ...string) string {

@@ -403,30 +403,15 @@ func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v vis
 	if qu := q.quarter("quarter"); !qu.IsZero() {
 		f.Quarter = qu.String()
 	}
-	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
-	format := q.format(r)
-	if q.err == nil {
-		q.fail(v.unit(f.Unit))
-	}
-	if q.err != nil {
-		WriteProblem(w, r, q.err)
-		return
-	}
-	var none bool
-	f.Units, none = v.restrict()
-	page := func(ctx context.Context, after string, limit int) ([]projections.PledgeRow, string, error) {
-		if none {
-			return nil, "", nil
-		}
-		f.After, f.Limit = after, limit
+	unitList(w, r, q, v, "pledges", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.PledgeRow, string, error) {
+		f.Units, f.After, f.Limit = units, after, limit
 		rows, err := projections.QueryPledges(ctx, rd.Conn, rd.DB, f)
 		next := ""
 		if len(rows) == limit {
 			next = rows[len(rows)-1].ID // keyset by id: the last id is the cursor
 		}
 		return rows, next, err
-	}
-	serveList(w, r, format, "pledges", after, limit, v.position, page)
+	})
 }
 
 func (rd *Reads) reviews(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
@@ -434,25 +419,10 @@ func (rd *Reads) reviews(w http.ResponseWriter, r *http.Request, q *query, v vis
 	if qu := q.quarter("quarter"); !qu.IsZero() {
 		f.Quarter = qu.String()
 	}
-	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
-	format := q.format(r)
-	if q.err == nil {
-		q.fail(v.unit(f.Unit))
-	}
-	if q.err != nil {
-		WriteProblem(w, r, q.err)
-		return
-	}
-	var none bool
-	f.Units, none = v.restrict()
-	page := func(ctx context.Context, after string, limit int) ([]projections.ReviewRow, string, error) {
-		if none {
-			return nil, "", nil
-		}
-		f.After, f.Limit = after, limit
+	unitList(w, r, q, v, "reviews", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.ReviewRow, string, error) {
+		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryReviews(ctx, rd.Conn, rd.DB, f)
-	}
-	serveList(w, r, format, "reviews", after, limit, v.position, page)
+	})
 }
 
 func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
@@ -463,25 +433,34 @@ func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v
 			}
 			return s, nil
 		})}
+	unitList(w, r, q, v, "inspections", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.InspectionRow, string, error) {
+		f.Units, f.After, f.Limit = units, after, limit
+		return projections.QueryInspections(ctx, rd.Conn, rd.DB, f)
+	})
+}
+
+// unitList serves a list of rows that belong to units: a unit asked for
+// must lie in the reader's scope, and the query is limited to the units
+// the scope covers (a reader whose scope covers none gets an empty list
+// without a query).
+func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibility, name, unit string,
+	read func(ctx context.Context, units []string, after string, limit int) ([]T, string, error)) {
 	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
 	format := q.format(r)
 	if q.err == nil {
-		q.fail(v.unit(f.Unit))
+		q.fail(v.unit(unit))
 	}
 	if q.err != nil {
 		WriteProblem(w, r, q.err)
 		return
 	}
-	var none bool
-	f.Units, none = v.restrict()
-	page := func(ctx context.Context, after string, limit int) ([]projections.InspectionRow, string, error) {
+	units, none := v.restrict()
+	serveList(w, r, format, name, after, limit, v.position, func(ctx context.Context, after string, limit int) ([]T, string, error) {
 		if none {
 			return nil, "", nil
 		}
-		f.After, f.Limit = after, limit
-		return projections.QueryInspections(ctx, rd.Conn, rd.DB, f)
-	}
-	serveList(w, r, format, "inspections", after, limit, v.position, page)
+		return read(ctx, units, after, limit)
+	})
 }
 
 func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
