@@ -30,19 +30,7 @@ func TestSealRoutes(t *testing.T) {
 		"category": "service_for_masses", "title": "为群众办实事", "content": "解决小区照明问题"}), 201, "pledge")
 	stream := p.body["stream"].(string)
 
-	tree, err := seal.OpenTree(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	skey, vkey, _ := seal.GenerateKey("api-test")
-	signer, _ := seal.LoadSigner(skey, "")
-	h := command.NewHandler(d.log, catalog.New())
-	sealer := &seal.Sealer{Log: d.log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/api-test"}
-	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: secret}, Commands: d.cmds,
-		Seals: &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: h}, Keys: []string{vkey}}}).Handler())
-	t.Cleanup(srv.Close)
-	d.srv = srv
+	sealer, vkey := d.serveSeals(t)
 
 	if code, body := d.get("/v1/checkpoints/latest", ""); code != http.StatusNotFound {
 		t.Errorf("latest before any seal: %d %s, want 404", code, body)
@@ -146,22 +134,10 @@ func TestUnitPack(t *testing.T) {
 		must(t, d.post("/v1/pledges", c.tok, map[string]any{"maker": "unit", "unit": c.unit, "quarter": quarter,
 			"category": "service_for_masses", "title": "为群众办实事", "content": "解决小区照明问题"}), 201, "pledge")
 	}
-	tree, err := seal.OpenTree(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	skey, vkey, _ := seal.GenerateKey("api-test")
-	signer, _ := seal.LoadSigner(skey, "")
-	h := command.NewHandler(d.log, catalog.New())
-	sealer := &seal.Sealer{Log: d.log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/api-test"}
+	sealer, vkey := d.serveSeals(t)
 	if _, err := sealer.SealLog(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: secret},
-		Seals: &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: h}, Keys: []string{vkey}}}).Handler())
-	t.Cleanup(srv.Close)
-	d.srv = srv
 	today := domain.DateIn(time.Now(), domain.DefaultLocation())
 	period := "from=" + today.AddDays(-1).String() + "&to=" + today.AddDays(1).String()
 	superior := token(t, "superior-u1", api.RoleSuperior, "u1")
@@ -198,4 +174,24 @@ func TestUnitPack(t *testing.T) {
 	if code, _ := d.get("/v1/evidence/units/u1?from="+today.String(), superior); code != http.StatusBadRequest {
 		t.Errorf("no end to the period: %d, want 400", code)
 	}
+}
+
+// serveSeals serves the district's commands and verifiable history with a
+// sealer holding a fresh key, and returns it with its verifier key.
+func (d *district) serveSeals(t *testing.T) (*seal.Sealer, string) {
+	t.Helper()
+	tree, err := seal.OpenTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	skey, vkey, _ := seal.GenerateKey("api-test")
+	signer, _ := seal.LoadSigner(skey, "")
+	h := command.NewHandler(d.log, catalog.New())
+	sealer := &seal.Sealer{Log: d.log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/api-test"}
+	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: secret}, Commands: d.cmds,
+		Seals: &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: h}, Keys: []string{vkey}}}).Handler())
+	t.Cleanup(srv.Close)
+	d.srv = srv
+	return sealer, vkey
 }
