@@ -86,24 +86,6 @@ func (s Summary) EventsPerSecond() float64 {
 	return float64(s.Events) / s.Elapsed.Seconds()
 }
 
-// Family names the event family of an event type: the five families of the
-// domain (pledge, fulfilment, review, rectification, evaluation) and the
-// organisation and inspection records around them.
-func Family(eventType string) string {
-	prefix, _, _ := strings.Cut(eventType, ".")
-	switch prefix {
-	case "pledge", "fulfilment", "review", "rectification":
-		return prefix
-	case "survey", "vanguard", "star_rating", "ranking":
-		return "evaluation"
-	case "area", "unit", "member", "theme":
-		return "org"
-	case "group", "inspection":
-		return "inspection"
-	}
-	return prefix
-}
-
 // ScriptError is a scripted step the domain refused: a bug in the script.
 type ScriptError struct {
 	Entity string

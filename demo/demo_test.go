@@ -133,7 +133,7 @@ func checkHistory(t *testing.T, streams map[string][]eventlog.Event, sum demo.Su
 	for name, evs := range streams {
 		for _, e := range evs {
 			seen[e.Type] = true
-			byFamily[demo.Family(e.Type)]++
+			byFamily[catalog.Family(e.Type)]++
 			if !e.RecordedAt.Before(cutoff) || e.OccurredAt.After(e.RecordedAt) {
 				t.Errorf("%s v%d: occurred %s, recorded %s, until %s", name, e.Version, e.OccurredAt, e.RecordedAt, until)
 			}

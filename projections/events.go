@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
 )
 
@@ -59,7 +59,7 @@ func (m *Events) Apply(ctx context.Context, e Event, h History, out *Rows) error
 		return err
 	}
 	out.Add("events",
-		e.Seq(), e.Seq(), e.Position.Prepare, e.ID, e.Stream, e.Version, e.Type, Family(e.Type),
+		e.Seq(), e.Seq(), e.Position.Prepare, e.ID, e.Stream, e.Version, e.Type, catalog.Family(e.Type),
 		evTime(e.OccurredAt), evTime(e.RecordedAt), boolUInt8(IsLate(e)), e.Actor, e.Unit, area,
 		e.CommandID, e.CorrelationID, e.CausationID, uint32(e.SchemaVersion), e.Payload,
 		m.hex(e.PrevHash), m.hex(e.Hash))
@@ -84,31 +84,11 @@ func (m *Events) hex(h eventlog.Hash) []byte {
 // occurred.
 func IsLate(e Event) bool { return e.RecordedAt.Sub(e.OccurredAt) > LateAfter }
 
-// Family names the event family of an event type: the five families of
-// the domain (pledge, fulfilment, review, rectification, evaluation) and
-// the organisation and inspection records around them. It agrees with
-// demo.Family, which projections cannot import (demo drives the write
-// path).
-func Family(eventType string) string {
-	prefix, _, _ := strings.Cut(eventType, ".")
-	switch prefix {
-	case "pledge", "fulfilment", "review", "rectification":
-		return prefix
-	case "survey", "vanguard", "star_rating", "ranking":
-		return "evaluation"
-	case "area", "unit", "member", "theme":
-		return "org"
-	case "group", "inspection":
-		return "inspection"
-	}
-	return prefix
-}
-
 // Expect counts the events, by type and by family.
 func (*Events) Expect(e Event, figures map[string]int64) {
 	figures["events.count"]++
 	figures["events.by_type{type="+e.Type+"}"]++
-	figures["events.by_family{family="+Family(e.Type)+"}"]++
+	figures["events.by_family{family="+catalog.Family(e.Type)+"}"]++
 }
 
 // Actual reads the same counts from the events table.

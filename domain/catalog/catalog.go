@@ -3,6 +3,8 @@
 package catalog
 
 import (
+	"strings"
+
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/checkpoint"
 	"github.com/cxzy/ledger/domain/evaluation"
@@ -30,4 +32,23 @@ func New() *domain.Registry {
 		panic(err)
 	}
 	return r
+}
+
+// Family names the event family of an event type: the five families of the
+// domain (pledge, fulfilment, review, rectification, evaluation) and the
+// organisation, inspection and checkpoint records around them. The
+// projections and the demo's summary count events by it.
+func Family(eventType string) string {
+	prefix, _, _ := strings.Cut(eventType, ".")
+	switch prefix {
+	case "pledge", "fulfilment", "review", "rectification":
+		return prefix
+	case "survey", "vanguard", "star_rating", "ranking":
+		return "evaluation"
+	case "area", "unit", "member", "theme":
+		return "org"
+	case "group", "inspection":
+		return "inspection"
+	}
+	return prefix
 }

@@ -24,3 +24,16 @@ func TestEveryFamilyIsRegistered(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryTypeHasAKnownFamily(t *testing.T) {
+	known := map[string]bool{"pledge": true, "fulfilment": true, "review": true, "rectification": true,
+		"evaluation": true, "org": true, "inspection": true, "checkpoint": true}
+	for _, typ := range catalog.New().Types() {
+		if f := catalog.Family(typ); !known[f] {
+			t.Errorf("%s: family %q", typ, f)
+		}
+	}
+	if got := catalog.Family("star_rating.revised"); got != "evaluation" {
+		t.Errorf("star_rating.revised: %q", got)
+	}
+}
