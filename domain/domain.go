@@ -46,6 +46,10 @@ type Meta struct {
 	Actor Actor
 	Now   time.Time // ledger clock
 	Loc   *time.Location
+	// Skew is how far after Now a business time may lie: clients' clocks
+	// are a little off, and a form filled in "now" should not be refused
+	// for it. Zero allows none.
+	Skew time.Duration
 }
 
 // Location returns the deployment time zone, Asia/Shanghai by default.

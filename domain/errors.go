@@ -13,6 +13,12 @@ var ErrNotFound = errors.New("not found")
 // stream already has history.
 var ErrAlreadyExists = errors.New("already exists")
 
+// ErrSeparationOfDuty is returned when the actor may not make a decision
+// because of their own part in the matter: whoever submitted or worked on
+// something may not vet, accept or grant it, whatever roles their token
+// holds. The API answers 403.
+var ErrSeparationOfDuty = errors.New("separation of duty")
+
 // ValidationError says which field of a command is wrong and why. The API
 // turns it into a 422 problem naming the field.
 type ValidationError struct {

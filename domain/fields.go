@@ -83,25 +83,88 @@ func CheckText(field, s string, max int, required bool) error {
 	return nil
 }
 
-// CheckQuarter refuses the zero quarter and one outside the ledger's era
-// (years 2000 to 2999).
+// The ledger's supported range of business dates and times: 2000-01-01
+// to 2099-12-31, whole days, in any time zone. It is narrower than what
+// either ClickHouse can hold (Date and DateTime of 18.16 and of modern
+// servers both end in 2105/2106 and start in 1970), so every value the
+// ledger accepts is stored and read back as it is, never wrapped; and it
+// is wide enough for any campaign. Checked in the domain, so an
+// out-of-range value is a 422 naming its field.
+var (
+	EarliestDate = Date{Year: 2000, Month: time.January, Day: 1}
+	LatestDate   = Date{Year: 2099, Month: time.December, Day: 31}
+)
+
+// earliestTime and latestTime bound instants: the range of dates in every
+// zone (UTC-12 to UTC+14), so a time in range has a date in range in the
+// deployment's zone and stays within a DateTime in UTC.
+var (
+	earliestTime = time.Date(2000, time.January, 1, 14, 0, 0, 0, time.UTC)
+	latestTime   = time.Date(2099, time.December, 31, 12, 0, 0, 0, time.UTC)
+)
+
+// CheckDate refuses a date outside the supported range. The zero date is
+// the caller's to refuse or allow (an optional date).
+func CheckDate(field string, d Date) error {
+	if d.IsZero() {
+		return nil
+	}
+	if d.Before(EarliestDate) || d.After(LatestDate) {
+		return Invalid(field, "must be a date from %s to %s, got %s", EarliestDate, LatestDate, d)
+	}
+	return nil
+}
+
+// CheckTime refuses an instant outside the supported range.
+func CheckTime(field string, t time.Time) error {
+	if t.Before(earliestTime) || t.After(latestTime) {
+		return Invalid(field, "must be a time from %s to %s, got %s", EarliestDate, LatestDate, t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CheckQuarter refuses the zero quarter and one outside the supported
+// range of dates.
 func CheckQuarter(field string, q Quarter) error {
-	if q.IsZero() || q.Q < 1 || q.Q > 4 || q.Year < 2000 || q.Year > 2999 {
+	if q.IsZero() || q.Q < 1 || q.Q > 4 {
 		return Invalid(field, "must be a quarter such as 2011Q3")
+	}
+	if q.Year < EarliestDate.Year || q.Year > LatestDate.Year {
+		return Invalid(field, "must be a quarter from %dQ1 to %dQ4, got %s", EarliestDate.Year, LatestDate.Year, q)
+	}
+	return nil
+}
+
+// CheckMonth refuses the zero month and one outside the supported range
+// of dates.
+func CheckMonth(field string, m Month) error {
+	if m.IsZero() {
+		return Invalid(field, "must be a month such as 2011-09")
+	}
+	if m.Year < EarliestDate.Year || m.Year > LatestDate.Year {
+		return Invalid(field, "must be a month from %d-01 to %d-12, got %s", EarliestDate.Year, LatestDate.Year, m)
 	}
 	return nil
 }
 
 // OccurredAt resolves a command's business time: zero means the ledger
-// clock. A time after the ledger clock is refused: the ledger records what
-// has happened. Business times are stored in UTC, as in the other event
-// families, so payloads do not depend on the client's zone.
+// clock. A time after the ledger clock (beyond the deployment's allowed
+// clock skew, meta.Skew) is refused: the ledger records what has happened;
+// so is one outside the supported range. Whether it may precede what is
+// already recorded is the write path's rule (business time is monotone
+// per stream), since only the write path sees the stream. Business times
+// are stored in UTC, as in the other event families, so payloads do not
+// depend on the client's zone.
 func OccurredAt(t time.Time, meta Meta) (time.Time, error) {
 	if t.IsZero() {
 		t = meta.Now
 	}
-	if t.After(meta.Now) {
-		return time.Time{}, Invalid("occurred_at", "must not be after the time the ledger received the command")
+	if t.After(meta.Now.Add(meta.Skew)) {
+		return time.Time{}, Invalid("occurred_at", "must not be in the future: it is after %s, when the ledger received the command",
+			meta.Now.In(meta.Location()).Format(time.RFC3339))
+	}
+	if err := CheckTime("occurred_at", t); err != nil {
+		return time.Time{}, err
 	}
 	return t.UTC(), nil
 }

@@ -40,9 +40,10 @@ func ParsePeriod(s string) (Period, error) {
 	return Period{}, fmt.Errorf("period %q: want a year (2011), a quarter (2011Q3) or a month (2011-09)", s)
 }
 
-// Valid reports whether p is a year, quarter or month of the ledger's era.
+// Valid reports whether p is a year, quarter or month of the ledger's
+// supported range of dates.
 func (p Period) Valid() bool {
-	if p.year < 2000 || p.year > 2999 || (p.quarter != 0 && p.month != 0) {
+	if p.year < domain.EarliestDate.Year || p.year > domain.LatestDate.Year || (p.quarter != 0 && p.month != 0) {
 		return false
 	}
 	return p.quarter >= 0 && p.quarter <= 4 && p.month >= 0 && p.month <= 12
@@ -74,8 +75,10 @@ func (p Period) String() string {
 	return fmt.Sprintf("%04d", p.year)
 }
 
+// MarshalText writes any period that parses (years 2000 to 2999); Valid,
+// the narrower supported range, is for decisions, not for encoding.
 func (p Period) MarshalText() ([]byte, error) {
-	if !p.Valid() {
+	if _, err := ParsePeriod(p.String()); err != nil || p.IsZero() {
 		return nil, fmt.Errorf("invalid period %s", p)
 	}
 	return []byte(p.String()), nil

@@ -175,8 +175,8 @@ func NewRanking(cmd PublishRanking, meta domain.Meta) ([]domain.Event, error) {
 	if err := domain.CheckID("area_id", cmd.AreaID); err != nil {
 		return nil, err
 	}
-	if cmd.Month.IsZero() || cmd.Month.Month < 1 || cmd.Month.Month > 12 || cmd.Month.Year < 2000 || cmd.Month.Year > 2999 {
-		return nil, domain.Invalid("month", "must be a month such as 2011-09")
+	if err := domain.CheckMonth("month", cmd.Month); err != nil {
+		return nil, err
 	}
 	rule, err := cleanRuleVersion(cmd.RuleVersion)
 	if err != nil {

@@ -8,7 +8,11 @@ import (
 
 // The events of a pledge stream. Every payload names the pledge and the
 // unit it concerns (a member's pledge concerns the member's unit); business
-// times are UTC. The actor who decided is in the envelope, not here.
+// times are UTC. The actor who decided is in the envelope; By, on the
+// maker's own events (submission, revision, reports, fulfilment), copies it
+// into the payload because separation of duty is decided on it: the maker
+// may not vet, file or evaluate its own pledge. By is empty on events
+// recorded before it was kept.
 
 // Submitted records a new pledge (承诺). It is the first event of a stream.
 type Submitted struct {
@@ -20,6 +24,7 @@ type Submitted struct {
 	Category   Category       `json:"category"`
 	Title      string         `json:"title"`
 	Content    string         `json:"content"`
+	By         string         `json:"by,omitempty"`
 	OccurredAt time.Time      `json:"occurred_at"`
 }
 
@@ -39,6 +44,7 @@ type Revised struct {
 	Category   Category  `json:"category"`
 	Title      string    `json:"title"`
 	Content    string    `json:"content"`
+	By         string    `json:"by,omitempty"`
 	OccurredAt time.Time `json:"occurred_at"`
 }
 
@@ -78,6 +84,7 @@ type ProgressReported struct {
 	Percent    int               `json:"percent"`
 	Narrative  string            `json:"narrative"`
 	Evidence   []domain.Evidence `json:"evidence,omitempty"`
+	By         string            `json:"by,omitempty"`
 	OccurredAt time.Time         `json:"occurred_at"`
 }
 
@@ -92,6 +99,7 @@ type ReportCorrected struct {
 	Narrative  string            `json:"narrative"`
 	Evidence   []domain.Evidence `json:"evidence,omitempty"`
 	Reason     string            `json:"reason"`
+	By         string            `json:"by,omitempty"`
 	OccurredAt time.Time         `json:"occurred_at"`
 }
 
@@ -111,6 +119,7 @@ type Fulfilled struct {
 	Unit       string            `json:"unit"`
 	Narrative  string            `json:"narrative"`
 	Evidence   []domain.Evidence `json:"evidence,omitempty"`
+	By         string            `json:"by,omitempty"`
 	OccurredAt time.Time         `json:"occurred_at"`
 }
 

@@ -70,6 +70,7 @@ type Pledge struct {
 	lapsedAt    time.Time
 	explanation string
 	ratings     []Rating
+	authors     []string // principals who submitted, revised, reported on or fulfilled it
 }
 
 var _ domain.Aggregate = (*Pledge)(nil)
@@ -164,6 +165,24 @@ func (p *Pledge) Ratings() []Rating { return slices.Clone(p.ratings) }
 // Evaluation combines the ratings with the given weights (see Combine).
 func (p *Pledge) Evaluation(w Weights) (Combined, bool) { return Combine(p.ratings, w) }
 
+// Authors returns the principals who made the pledge or reported on it:
+// they may not vet, file or evaluate it.
+func (p *Pledge) Authors() []string { return slices.Clone(p.authors) }
+
+func (p *Pledge) wrote(by string) {
+	if by != "" && !slices.Contains(p.authors, by) {
+		p.authors = append(p.authors, by)
+	}
+}
+
+// notAuthor refuses a decision on the pledge by one of its authors.
+func (p *Pledge) notAuthor(command string, meta domain.Meta) error {
+	if slices.Contains(p.authors, meta.Actor.ID) {
+		return fmt.Errorf("%s %s: %w: %s made or reported on this pledge and may not %s it", Entity, p.id, domain.ErrSeparationOfDuty, meta.Actor.ID, command)
+	}
+	return nil
+}
+
 // Apply rebuilds the state from one recorded event. Events of another
 // pledge, events out of place and unknown events are ignored.
 func (p *Pledge) Apply(e domain.Event) {
@@ -176,6 +195,7 @@ func (p *Pledge) Apply(e domain.Event) {
 			quarter: s.Quarter, category: s.Category, title: s.Title, content: s.Content,
 			submittedAt: s.OccurredAt,
 		}
+		p.wrote(s.By)
 		return
 	}
 	if p.id == "" {
@@ -192,6 +212,7 @@ func (p *Pledge) Apply(e domain.Event) {
 		if e.PledgeID == p.id {
 			p.state = StateSubmitted
 			p.category, p.title, p.content = e.Category, e.Title, e.Content
+			p.wrote(e.By)
 		}
 	case Filed:
 		if e.PledgeID == p.id {
@@ -216,6 +237,7 @@ func (p *Pledge) Apply(e domain.Event) {
 			if p.state == StateDisclosed || p.state == StateFiled {
 				p.state = StateInProgress
 			}
+			p.wrote(e.By)
 		}
 	case ReportCorrected:
 		if i := p.report(e.ReportID); e.PledgeID == p.id && i >= 0 {
@@ -223,6 +245,7 @@ func (p *Pledge) Apply(e domain.Event) {
 			r.Percent, r.Narrative, r.Evidence = e.Percent, e.Narrative, slices.Clone(e.Evidence)
 			r.Corrections++
 			r.CorrectedAt = e.OccurredAt
+			p.wrote(e.By)
 		}
 	case ReportRetracted:
 		if i := p.report(e.ReportID); e.PledgeID == p.id && i >= 0 {
@@ -233,6 +256,7 @@ func (p *Pledge) Apply(e domain.Event) {
 		if e.PledgeID == p.id {
 			p.state = StateFulfilled
 			p.fulfilledAt = e.OccurredAt
+			p.wrote(e.By)
 		}
 	case Lapsed:
 		if e.PledgeID == p.id {
@@ -293,6 +317,9 @@ func Submit(id string, cmd SubmitCommand, meta domain.Meta) ([]domain.Event, err
 	if cmd.Quarter.IsZero() {
 		return nil, domain.Invalid("quarter", "is required")
 	}
+	if err := domain.CheckQuarter("quarter", cmd.Quarter); err != nil {
+		return nil, err
+	}
 	if err := checkCategory(cmd.Category, cmd.Maker); err != nil {
 		return nil, err
 	}
@@ -308,7 +335,7 @@ func Submit(id string, cmd SubmitCommand, meta domain.Meta) ([]domain.Event, err
 	}
 	return []domain.Event{Submitted{
 		PledgeID: id, Maker: cmd.Maker, Unit: cmd.Unit, Member: cmd.Member, Quarter: cmd.Quarter,
-		Category: cmd.Category, Title: cmd.Title, Content: cmd.Content, OccurredAt: at,
+		Category: cmd.Category, Title: cmd.Title, Content: cmd.Content, By: meta.Actor.ID, OccurredAt: at,
 	}}, nil
 }
 
@@ -330,6 +357,9 @@ type ReturnCommand struct {
 // Return sends a submitted pledge back to its maker (退回修改).
 func (p *Pledge) Return(cmd ReturnCommand, meta domain.Meta) ([]domain.Event, error) {
 	if err := p.can("return", StateSubmitted); err != nil {
+		return nil, err
+	}
+	if err := p.notAuthor("return", meta); err != nil {
 		return nil, err
 	}
 	if err := domain.CheckText("reason", cmd.Reason, MaxText, true); err != nil {
@@ -369,7 +399,7 @@ func (p *Pledge) Revise(cmd ReviseCommand, meta domain.Meta) ([]domain.Event, er
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Event{Revised{PledgeID: p.id, Unit: p.unit, Category: cmd.Category, Title: cmd.Title, Content: cmd.Content, OccurredAt: at}}, nil
+	return []domain.Event{Revised{PledgeID: p.id, Unit: p.unit, Category: cmd.Category, Title: cmd.Title, Content: cmd.Content, By: meta.Actor.ID, OccurredAt: at}}, nil
 }
 
 // FileCommand records the superior unit's vetting and filing.
@@ -381,6 +411,9 @@ type FileCommand struct {
 // File records that the pledge was vetted and filed (备案).
 func (p *Pledge) File(cmd FileCommand, meta domain.Meta) ([]domain.Event, error) {
 	if err := p.can("file", StateSubmitted); err != nil {
+		return nil, err
+	}
+	if err := p.notAuthor("file", meta); err != nil {
 		return nil, err
 	}
 	if err := domain.CheckText("note", cmd.Note, MaxText, false); err != nil {
@@ -465,7 +498,7 @@ func (p *Pledge) ReportProgress(cmd ReportProgressCommand, meta domain.Meta) ([]
 	}
 	return []domain.Event{ProgressReported{
 		PledgeID: p.id, Unit: p.unit, ReportID: cmd.ReportID, Percent: cmd.Percent,
-		Narrative: cmd.Narrative, Evidence: cmd.Evidence, OccurredAt: at,
+		Narrative: cmd.Narrative, Evidence: cmd.Evidence, By: meta.Actor.ID, OccurredAt: at,
 	}}, nil
 }
 
@@ -503,7 +536,7 @@ func (p *Pledge) CorrectReport(cmd CorrectReportCommand, meta domain.Meta) ([]do
 	}
 	return []domain.Event{ReportCorrected{
 		PledgeID: p.id, Unit: p.unit, ReportID: cmd.ReportID, Percent: cmd.Percent,
-		Narrative: cmd.Narrative, Evidence: cmd.Evidence, Reason: cmd.Reason, OccurredAt: at,
+		Narrative: cmd.Narrative, Evidence: cmd.Evidence, Reason: cmd.Reason, By: meta.Actor.ID, OccurredAt: at,
 	}}, nil
 }
 
@@ -556,7 +589,7 @@ func (p *Pledge) Fulfil(cmd FulfilCommand, meta domain.Meta) ([]domain.Event, er
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Event{Fulfilled{PledgeID: p.id, Unit: p.unit, Narrative: cmd.Narrative, Evidence: cmd.Evidence, OccurredAt: at}}, nil
+	return []domain.Event{Fulfilled{PledgeID: p.id, Unit: p.unit, Narrative: cmd.Narrative, Evidence: cmd.Evidence, By: meta.Actor.ID, OccurredAt: at}}, nil
 }
 
 // LapseCommand declares the pledge unfulfilled at the end of its period.
@@ -600,6 +633,9 @@ type EvaluateCommand struct {
 // evaluator kind gives one; giving another replaces it and needs a reason.
 func (p *Pledge) Evaluate(cmd EvaluateCommand, meta domain.Meta) ([]domain.Event, error) {
 	if err := p.can("evaluate", StateFulfilled, StateLapsed, StateEvaluated); err != nil {
+		return nil, err
+	}
+	if err := p.notAuthor("evaluate", meta); err != nil {
 		return nil, err
 	}
 	if !cmd.Evaluator.Valid() {

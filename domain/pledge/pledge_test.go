@@ -25,6 +25,13 @@ func meta(t time.Time) domain.Meta {
 	return domain.Meta{Actor: domain.Actor{ID: "clerk-1", Unit: "branch-7"}, Now: t, Loc: shanghai}
 }
 
+// asSuperior is m with the superior unit's reviewer as the actor: vetting,
+// filing and evaluating are theirs, never the maker's.
+func asSuperior(m domain.Meta) domain.Meta {
+	m.Actor = domain.Actor{ID: "superior-1"}
+	return m
+}
+
 func evidence(n int) domain.Evidence {
 	return domain.Evidence{SHA256: strings.Repeat(fmt.Sprintf("%x", n%16), 64), Name: fmt.Sprintf("photo-%d.jpg", n), Size: 1024, MediaType: "image/jpeg"}
 }
@@ -57,13 +64,13 @@ func mustPledge(tb testing.TB, s pledge.State) *pledge.Pledge {
 	switch s {
 	case pledge.StateSubmitted:
 	case pledge.StateReturned:
-		evs, err := p.Return(pledge.ReturnCommand{Reason: "too vague"}, m)
+		evs, err := p.Return(pledge.ReturnCommand{Reason: "too vague"}, asSuperior(m))
 		apply(tb, p, evs, err)
 	case pledge.StateWithdrawn:
 		evs, err := p.Withdraw(pledge.WithdrawCommand{Reason: "duplicate"}, m)
 		apply(tb, p, evs, err)
 	default:
-		evs, err := p.File(pledge.FileCommand{}, m)
+		evs, err := p.File(pledge.FileCommand{}, asSuperior(m))
 		apply(tb, p, evs, err)
 		if s == pledge.StateFiled {
 			break
@@ -84,7 +91,7 @@ func mustPledge(tb testing.TB, s pledge.State) *pledge.Pledge {
 			evs, err = p.Fulfil(pledge.FulfilCommand{Narrative: "done"}, m)
 			apply(tb, p, evs, err)
 			if s == pledge.StateEvaluated {
-				evs, err = p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Excellent, Score: 95}, m)
+				evs, err = p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Excellent, Score: 95}, asSuperior(m))
 				apply(tb, p, evs, err)
 			}
 		default:
@@ -102,13 +109,13 @@ type decision func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error)
 // commands holds a valid command of every kind, keyed by name.
 var commands = map[string]decision{
 	"return": func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-		return p.Return(pledge.ReturnCommand{Reason: "be concrete"}, m)
+		return p.Return(pledge.ReturnCommand{Reason: "be concrete"}, asSuperior(m))
 	},
 	"revise": func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
 		return p.Revise(pledge.ReviseCommand{Category: pledge.StageTask, Title: "t2", Content: "c2"}, m)
 	},
 	"file": func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-		return p.File(pledge.FileCommand{Note: "ok"}, m)
+		return p.File(pledge.FileCommand{Note: "ok"}, asSuperior(m))
 	},
 	"disclose": func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
 		return p.Disclose(pledge.DiscloseCommand{}, m)
@@ -132,7 +139,7 @@ var commands = map[string]decision{
 		return p.Lapse(pledge.LapseCommand{Explanation: "funds arrived late"}, m)
 	},
 	"evaluate": func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-		return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorPublic, Grade: pledge.Good, Score: 80, Respondents: 40}, m)
+		return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorPublic, Grade: pledge.Good, Score: 80, Respondents: 40}, asSuperior(m))
 	},
 }
 
@@ -263,7 +270,7 @@ func TestSubmitRecordsPledge(t *testing.T) {
 	want := pledge.Submitted{
 		PledgeID: "p9", Maker: pledge.MakerMember, Unit: "branch-7", Member: "member-3",
 		Quarter: domain.Quarter{Year: 2011, Q: 3}, Category: pledge.Integrity, Title: cmd.Title, Content: cmd.Content,
-		OccurredAt: at.UTC(),
+		By: "clerk-1", OccurredAt: at.UTC(),
 	}
 	if !reflect.DeepEqual(evs, []domain.Event{want}) {
 		t.Errorf("got %#v, want %#v", evs, want)
@@ -321,7 +328,7 @@ func TestValidation(t *testing.T) {
 		{"long content", sub(func(c *pledge.SubmitCommand) { c.Content = long }), "content"},
 		{"future occurred_at", sub(func(c *pledge.SubmitCommand) { c.OccurredAt = now.Add(time.Minute) }), "occurred_at"},
 		{"return without reason", on(pledge.StateSubmitted, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.Return(pledge.ReturnCommand{}, m)
+			return p.Return(pledge.ReturnCommand{}, asSuperior(m))
 		}), "reason"},
 		{"revise to member category", on(pledge.StateReturned, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
 			return p.Revise(pledge.ReviseCommand{Category: pledge.Duty, Title: "t", Content: "c"}, m)
@@ -333,7 +340,7 @@ func TestValidation(t *testing.T) {
 			return p.Withdraw(pledge.WithdrawCommand{}, m)
 		}), "reason"},
 		{"file with long note", on(pledge.StateSubmitted, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.File(pledge.FileCommand{Note: long}, m)
+			return p.File(pledge.FileCommand{Note: long}, asSuperior(m))
 		}), "note"},
 		{"report without id", on(pledge.StateDisclosed, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
 			return p.ReportProgress(pledge.ReportProgressCommand{Percent: 10, Narrative: "n"}, m)
@@ -380,19 +387,19 @@ func TestValidation(t *testing.T) {
 			return p.Lapse(pledge.LapseCommand{Explanation: long}, m)
 		}), "explanation"},
 		{"evaluate without evaluator", on(pledge.StateFulfilled, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.Evaluate(pledge.EvaluateCommand{Grade: pledge.Good, Score: 80}, m)
+			return p.Evaluate(pledge.EvaluateCommand{Grade: pledge.Good, Score: 80}, asSuperior(m))
 		}), "evaluator"},
 		{"evaluate without grade", on(pledge.StateFulfilled, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorMembers, Score: 80}, m)
+			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorMembers, Score: 80}, asSuperior(m))
 		}), "grade"},
 		{"evaluate with score over 100", on(pledge.StateFulfilled, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorMembers, Grade: pledge.Good, Score: 100.5}, m)
+			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorMembers, Grade: pledge.Good, Score: 100.5}, asSuperior(m))
 		}), "score"},
 		{"evaluate with negative respondents", on(pledge.StateFulfilled, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorMembers, Grade: pledge.Good, Score: 80, Respondents: -1}, m)
+			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorMembers, Grade: pledge.Good, Score: 80, Respondents: -1}, asSuperior(m))
 		}), "respondents"},
 		{"re-evaluate without reason", on(pledge.StateEvaluated, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
-			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Good, Score: 80}, m)
+			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Good, Score: 80}, asSuperior(m))
 		}), "reason"},
 	}
 	for _, tc := range tests {
@@ -494,7 +501,7 @@ func TestReturnAndRevise(t *testing.T) {
 	if p.State() != pledge.StateSubmitted || p.Title() != "new" || p.Content() != "concrete" || p.Category() != pledge.StageTask {
 		t.Errorf("got %v %q %q %v, want the revised submitted pledge", p.State(), p.Title(), p.Content(), p.Category())
 	}
-	do(t, p)(p.File(pledge.FileCommand{}, m))
+	do(t, p)(p.File(pledge.FileCommand{}, asSuperior(m)))
 	do(t, p)(p.Disclose(pledge.DiscloseCommand{}, m))
 	if p.FiledAt().IsZero() || p.DisclosedAt().IsZero() {
 		t.Error("got no filing or disclosure time")
@@ -504,13 +511,13 @@ func TestReturnAndRevise(t *testing.T) {
 func TestEvaluationReplacesAndCombines(t *testing.T) {
 	p := mustPledge(t, pledge.StateEvaluated) // organisation: excellent 95
 	m := meta(now)
-	do(t, p)(p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorPublic, Grade: pledge.Fair, Score: 70, Respondents: 120}, m))
+	do(t, p)(p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorPublic, Grade: pledge.Fair, Score: 70, Respondents: 120}, asSuperior(m)))
 	got, ok := p.Evaluation(pledge.DefaultWeights())
 	// (0.4·95 + 0.3·70) / 0.7 = 84.2857...
 	if !ok || got.Score != 84.29 || got.Grade != pledge.Good || !slices.Equal(got.Evaluators, []pledge.Evaluator{pledge.EvaluatorOrganisation, pledge.EvaluatorPublic}) {
 		t.Errorf("got %+v, %v; want 84.29 good from organisation and public", got, ok)
 	}
-	evs, err := p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Good, Score: 85, Reason: "recount"}, m)
+	evs, err := p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Good, Score: 85, Reason: "recount"}, asSuperior(m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -675,5 +682,37 @@ func TestEnums(t *testing.T) {
 		if got := c.Maker(); got != want {
 			t.Errorf("%v.Maker(): got %v, want %v", c, got, want)
 		}
+	}
+}
+
+// TestMakerMayNotVetOwnPledge: a principal who submitted, revised or
+// reported on a pledge may not return, file or evaluate it, whatever roles
+// it holds (issue 10, row 1: separation of duty on principals).
+func TestMakerMayNotVetOwnPledge(t *testing.T) {
+	tests := []struct {
+		name   string
+		from   pledge.State
+		decide func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error)
+	}{
+		{"return", pledge.StateSubmitted, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
+			return p.Return(pledge.ReturnCommand{Reason: "vague"}, m)
+		}},
+		{"file", pledge.StateSubmitted, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
+			return p.File(pledge.FileCommand{}, m)
+		}},
+		{"evaluate", pledge.StateFulfilled, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
+			return p.Evaluate(pledge.EvaluateCommand{Evaluator: pledge.EvaluatorOrganisation, Grade: pledge.Good, Score: 90}, m)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPledge(t, tc.from)
+			if evs, err := tc.decide(p, meta(now)); !errors.Is(err, domain.ErrSeparationOfDuty) {
+				t.Fatalf("the maker clerk-1 decides %s: got %v, %v; want ErrSeparationOfDuty", tc.name, evs, err)
+			}
+			if _, err := tc.decide(p, asSuperior(meta(now))); err != nil {
+				t.Fatalf("superior-1 decides %s: %v", tc.name, err)
+			}
+		})
 	}
 }

@@ -18,8 +18,11 @@ type Source struct {
 
 // The events of a rectification stream. Every payload names the item and
 // its responsible unit; business times are UTC and deadlines are calendar
-// dates. The actor is in the envelope; it is copied into a payload only
-// where a later rule needs it (the extension requester, the accepter).
+// dates. The actor is in the envelope; it is copied into a payload where a
+// later rule needs it: the extension requester, the accepter, and By on
+// every event of the work on the item (acknowledgement, plan, progress,
+// submission), since separation of duty is decided on those principals.
+// By is empty on events recorded before it was kept.
 
 // Ordered records a new rectification item (责令整改). It is the first event
 // of a stream.
@@ -37,6 +40,7 @@ type Ordered struct {
 type Acknowledged struct {
 	RectificationID string    `json:"rectification_id"`
 	Unit            string    `json:"unit"`
+	By              string    `json:"by,omitempty"` // the principal who recorded it
 	OccurredAt      time.Time `json:"occurred_at"`
 }
 
@@ -46,6 +50,7 @@ type PlanFiled struct {
 	RectificationID string    `json:"rectification_id"`
 	Unit            string    `json:"unit"`
 	Measures        []string  `json:"measures"`
+	By              string    `json:"by,omitempty"` // the principal who recorded it
 	OccurredAt      time.Time `json:"occurred_at"`
 }
 
@@ -55,6 +60,7 @@ type ProgressReported struct {
 	Unit            string            `json:"unit"`
 	Note            string            `json:"note"`
 	Evidence        []domain.Evidence `json:"evidence,omitempty"`
+	By              string            `json:"by,omitempty"` // the principal who recorded it
 	OccurredAt      time.Time         `json:"occurred_at"`
 }
 
@@ -64,6 +70,7 @@ type Submitted struct {
 	Unit            string            `json:"unit"`
 	Summary         string            `json:"summary"`
 	Evidence        []domain.Evidence `json:"evidence,omitempty"`
+	By              string            `json:"by,omitempty"` // the principal who recorded it
 	OccurredAt      time.Time         `json:"occurred_at"`
 }
 

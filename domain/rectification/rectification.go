@@ -43,7 +43,7 @@ var ErrDeadlinePassed = errors.New("deadline has passed")
 // ErrSeparationOfDuty is returned when the actor may not make a decision
 // because of their part in the item: a requester granting their own
 // extension, the responsible person accepting their own work.
-var ErrSeparationOfDuty = errors.New("separation of duty")
+var ErrSeparationOfDuty = domain.ErrSeparationOfDuty
 
 // ErrNoActor is returned when a decision that records or checks who made it
 // is asked for without an authenticated actor.
@@ -109,6 +109,7 @@ type Rectification struct {
 	submittedAt      time.Time
 	submittedProof   []domain.Evidence // evidence of the submission under review
 	rejections       int
+	workers          []string // principals who acknowledged, planned, reported progress or submitted
 	extensions       []Extension
 	closings         []Closing
 	missed           []Missed
@@ -163,6 +164,17 @@ func (r *Rectification) ProgressReports() int { return r.progressReports }
 
 // Extensions returns every extension request in the order made.
 func (r *Rectification) Extensions() []Extension { return slices.Clone(r.extensions) }
+
+// Workers returns the principals who worked on the item: acknowledged it,
+// filed a plan, reported progress, submitted it or asked for an extension.
+// None of them may accept it or grant its extension.
+func (r *Rectification) Workers() []string { return slices.Clone(r.workers) }
+
+func (r *Rectification) worked(by string) {
+	if by != "" && !slices.Contains(r.workers, by) {
+		r.workers = append(r.workers, by)
+	}
+}
 
 // PendingExtension returns the request waiting for a decision, if any.
 func (r *Rectification) PendingExtension() (Extension, bool) {
@@ -303,15 +315,18 @@ func (r *Rectification) Apply(e domain.Event) {
 			if r.acknowledgedAt.IsZero() {
 				r.acknowledgedAt = e.OccurredAt
 			}
+			r.worked(e.By)
 		}
 	case PlanFiled:
 		if e.RectificationID == r.id {
 			r.plan = slices.Clone(e.Measures)
 			r.plans++
+			r.worked(e.By)
 		}
 	case ProgressReported:
 		if e.RectificationID == r.id {
 			r.progressReports++
+			r.worked(e.By)
 		}
 	case Submitted:
 		if e.RectificationID == r.id {
@@ -319,6 +334,7 @@ func (r *Rectification) Apply(e domain.Event) {
 			r.submissions++
 			r.submittedAt = e.OccurredAt
 			r.submittedProof = slices.Clone(e.Evidence)
+			r.worked(e.By)
 		}
 	case Rejected:
 		if e.RectificationID == r.id {
@@ -354,6 +370,7 @@ func (r *Rectification) Apply(e domain.Event) {
 	case ExtensionRequested:
 		if e.RectificationID == r.id {
 			r.overtake()
+			r.worked(e.RequestedBy)
 			r.extensions = append(r.extensions, Extension{
 				RequestedAt: e.OccurredAt, RequestedBy: e.RequestedBy, Reasons: e.Reasons,
 				Progress: e.Progress, Proposed: e.Proposed, Deadline: e.Deadline, Outcome: OutcomePending,
@@ -425,6 +442,9 @@ func Order(id string, cmd OrderCommand, meta domain.Meta) ([]domain.Event, error
 	if cmd.Deadline.IsZero() {
 		return nil, domain.Invalid("deadline", "is required")
 	}
+	if err := domain.CheckDate("deadline", cmd.Deadline); err != nil {
+		return nil, err
+	}
 	if on := domain.DateIn(at, meta.Location()); cmd.Deadline.Before(on) {
 		return nil, domain.Invalid("deadline", "must not be before the order date %s", on)
 	}
@@ -458,7 +478,7 @@ func (r *Rectification) Acknowledge(cmd AcknowledgeCommand, meta domain.Meta) ([
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Event{Acknowledged{RectificationID: r.id, Unit: r.unit, OccurredAt: at}}, nil
+	return []domain.Event{Acknowledged{RectificationID: r.id, Unit: r.unit, By: meta.Actor.ID, OccurredAt: at}}, nil
 }
 
 // FilePlanCommand is a plan of measures.
@@ -487,7 +507,7 @@ func (r *Rectification) FilePlan(cmd FilePlanCommand, meta domain.Meta) ([]domai
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Event{PlanFiled{RectificationID: r.id, Unit: r.unit, Measures: slices.Clone(cmd.Measures), OccurredAt: at}}, nil
+	return []domain.Event{PlanFiled{RectificationID: r.id, Unit: r.unit, Measures: slices.Clone(cmd.Measures), By: meta.Actor.ID, OccurredAt: at}}, nil
 }
 
 // ReportProgressCommand is interim progress.
@@ -512,7 +532,7 @@ func (r *Rectification) ReportProgress(cmd ReportProgressCommand, meta domain.Me
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Event{ProgressReported{RectificationID: r.id, Unit: r.unit, Note: cmd.Note, Evidence: cmd.Evidence, OccurredAt: at}}, nil
+	return []domain.Event{ProgressReported{RectificationID: r.id, Unit: r.unit, Note: cmd.Note, Evidence: cmd.Evidence, By: meta.Actor.ID, OccurredAt: at}}, nil
 }
 
 // SubmitCommand submits the work for acceptance.
@@ -537,7 +557,7 @@ func (r *Rectification) Submit(cmd SubmitCommand, meta domain.Meta) ([]domain.Ev
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Event{Submitted{RectificationID: r.id, Unit: r.unit, Summary: cmd.Summary, Evidence: cmd.Evidence, OccurredAt: at}}, nil
+	return []domain.Event{Submitted{RectificationID: r.id, Unit: r.unit, Summary: cmd.Summary, Evidence: cmd.Evidence, By: meta.Actor.ID, OccurredAt: at}}, nil
 }
 
 // RejectCommand sends a submission back.
@@ -570,8 +590,10 @@ type AcceptCommand struct {
 }
 
 // Accept closes a submitted item (销号). It needs at least one piece of
-// evidence, in the submission or in the command, and an actor who is not
-// the responsible person (ErrSeparationOfDuty otherwise).
+// evidence, in the submission or in the command, and an actor who is
+// neither the responsible person nor any principal who worked on the item
+// (ErrSeparationOfDuty otherwise): whoever submitted the work may not
+// pass it, whatever roles their token holds.
 func (r *Rectification) Accept(cmd AcceptCommand, meta domain.Meta) ([]domain.Event, error) {
 	if err := r.can("accept", StateSubmitted); err != nil {
 		return nil, err
@@ -581,6 +603,10 @@ func (r *Rectification) Accept(cmd AcceptCommand, meta domain.Meta) ([]domain.Ev
 	}
 	if meta.Actor.ID == r.person {
 		return nil, fmt.Errorf("%s %s: %w: the responsible person may not accept their own rectification", Entity, r.id, ErrSeparationOfDuty)
+	}
+	if slices.Contains(r.workers, meta.Actor.ID) {
+		return nil, fmt.Errorf("%s %s: %w: %s worked on this rectification (acknowledged, planned, reported, submitted or asked for more time) and may not accept it",
+			Entity, r.id, ErrSeparationOfDuty, meta.Actor.ID)
 	}
 	if err := domain.CheckText("note", cmd.Note, MaxText, false); err != nil {
 		return nil, err
@@ -622,6 +648,9 @@ func (r *Rectification) Reopen(cmd ReopenCommand, meta domain.Meta) ([]domain.Ev
 	if err != nil {
 		return nil, err
 	}
+	if err := domain.CheckDate("deadline", cmd.Deadline); err != nil {
+		return nil, err
+	}
 	if on := domain.DateIn(at, meta.Location()); !cmd.Deadline.IsZero() && cmd.Deadline.Before(on) {
 		return nil, domain.Invalid("deadline", "must not be before the reopening date %s", on)
 	}
@@ -661,6 +690,9 @@ func (r *Rectification) RequestExtension(cmd RequestExtensionCommand, meta domai
 	if err := domain.CheckText("progress", cmd.Progress, MaxText, true); err != nil {
 		return nil, err
 	}
+	if err := domain.CheckDate("proposed", cmd.Proposed); err != nil {
+		return nil, err
+	}
 	if !cmd.Proposed.IsZero() && !cmd.Proposed.After(r.deadline) {
 		return nil, domain.Invalid("proposed", "must be later than the current deadline %s", r.deadline)
 	}
@@ -683,8 +715,8 @@ type GrantExtensionCommand struct {
 
 // GrantExtension grants the pending request with a concrete new deadline,
 // later than the one in force and not before the grant's date. The
-// requester may not grant it (ErrSeparationOfDuty). The original deadline
-// stays on record.
+// requester, and anyone else who worked on the item, may not grant it
+// (ErrSeparationOfDuty). The original deadline stays on record.
 func (r *Rectification) GrantExtension(cmd GrantExtensionCommand, meta domain.Meta) ([]domain.Event, error) {
 	i, err := r.decidable("grant an extension")
 	if err != nil {
@@ -696,6 +728,10 @@ func (r *Rectification) GrantExtension(cmd GrantExtensionCommand, meta domain.Me
 	if meta.Actor.ID == r.extensions[i].RequestedBy {
 		return nil, fmt.Errorf("%s %s: %w: the requester may not grant their own extension", Entity, r.id, ErrSeparationOfDuty)
 	}
+	if meta.Actor.ID == r.person || slices.Contains(r.workers, meta.Actor.ID) {
+		return nil, fmt.Errorf("%s %s: %w: %s is responsible for or worked on this rectification and may not grant its extension",
+			Entity, r.id, ErrSeparationOfDuty, meta.Actor.ID)
+	}
 	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
 	if err != nil {
 		return nil, err
@@ -703,6 +739,8 @@ func (r *Rectification) GrantExtension(cmd GrantExtensionCommand, meta domain.Me
 	switch on := domain.DateIn(at, meta.Location()); {
 	case cmd.NewDeadline.IsZero():
 		return nil, domain.Invalid("new_deadline", "is required")
+	case domain.CheckDate("new_deadline", cmd.NewDeadline) != nil:
+		return nil, domain.CheckDate("new_deadline", cmd.NewDeadline)
 	case !cmd.NewDeadline.After(r.deadline):
 		return nil, domain.Invalid("new_deadline", "must be later than the current deadline %s", r.deadline)
 	case cmd.NewDeadline.Before(on):

@@ -103,14 +103,14 @@ func mustItem(tb testing.TB, s situation) *rectification.Rectification {
 	case rectification.StateCancelled:
 		do(tb, r)(r.Cancel(rectification.CancelCommand{Reason: "duplicate of x0"}, m))
 	default:
-		do(tb, r)(r.Acknowledge(rectification.AcknowledgeCommand{}, m))
+		do(tb, r)(r.Acknowledge(rectification.AcknowledgeCommand{}, metaAs(clerk, at)))
 		if s.state == rectification.StateInProgress {
 			break
 		}
 		if s.pending {
 			request()
 		}
-		do(tb, r)(r.Submit(rectification.SubmitCommand{Summary: "accounts posted", Evidence: []domain.Evidence{evidence(1)}}, m))
+		do(tb, r)(r.Submit(rectification.SubmitCommand{Summary: "accounts posted", Evidence: []domain.Evidence{evidence(1)}}, metaAs(clerk, at)))
 		if s.state == rectification.StateAccepted {
 			do(tb, r)(r.Accept(rectification.AcceptCommand{}, m))
 		}
@@ -131,16 +131,16 @@ type decision func(r *rectification.Rectification, t time.Time) ([]domain.Event,
 
 var commands = map[string]decision{
 	"acknowledge": func(r *rectification.Rectification, t time.Time) ([]domain.Event, error) {
-		return r.Acknowledge(rectification.AcknowledgeCommand{}, meta(t))
+		return r.Acknowledge(rectification.AcknowledgeCommand{}, metaAs(clerk, t))
 	},
 	"file_plan": func(r *rectification.Rectification, t time.Time) ([]domain.Event, error) {
-		return r.FilePlan(rectification.FilePlanCommand{Measures: []string{"post accounts", "hold a meeting"}}, meta(t))
+		return r.FilePlan(rectification.FilePlanCommand{Measures: []string{"post accounts", "hold a meeting"}}, metaAs(clerk, t))
 	},
 	"report_progress": func(r *rectification.Rectification, t time.Time) ([]domain.Event, error) {
-		return r.ReportProgress(rectification.ReportProgressCommand{Note: "August posted"}, meta(t))
+		return r.ReportProgress(rectification.ReportProgressCommand{Note: "August posted"}, metaAs(clerk, t))
 	},
 	"submit": func(r *rectification.Rectification, t time.Time) ([]domain.Event, error) {
-		return r.Submit(rectification.SubmitCommand{Summary: "done", Evidence: []domain.Evidence{evidence(2)}}, meta(t))
+		return r.Submit(rectification.SubmitCommand{Summary: "done", Evidence: []domain.Evidence{evidence(2)}}, metaAs(clerk, t))
 	},
 	"reject": func(r *rectification.Rectification, t time.Time) ([]domain.Event, error) {
 		return r.Reject(rectification.RejectCommand{Reason: "July missing"}, meta(t))
@@ -546,7 +546,7 @@ func TestRejectKeepsDeadline(t *testing.T) {
 		t.Errorf("got %v after rejection past the deadline, want red", got)
 	}
 	// The rejected submission's evidence no longer counts towards acceptance.
-	do(t, r)(r.Submit(rectification.SubmitCommand{Summary: "again"}, meta(late)))
+	do(t, r)(r.Submit(rectification.SubmitCommand{Summary: "again"}, metaAs(clerk, late)))
 	var ve *domain.ValidationError
 	if _, err := r.Accept(rectification.AcceptCommand{}, meta(late)); !errors.As(err, &ve) || ve.Field != "evidence" {
 		t.Errorf("accept without evidence: got %v, want a validation error on evidence", err)
@@ -566,7 +566,7 @@ func TestAcceptRules(t *testing.T) {
 	}
 	// Evidence may come with the acceptance instead of the submission.
 	s := mustItem(t, situation{rectification.StateInProgress, false})
-	do(t, s)(s.Submit(rectification.SubmitCommand{Summary: "done"}, meta(now)))
+	do(t, s)(s.Submit(rectification.SubmitCommand{Summary: "done"}, metaAs(clerk, now)))
 	var ve *domain.ValidationError
 	if _, err := s.Accept(rectification.AcceptCommand{}, meta(now)); !errors.As(err, &ve) || ve.Field != "evidence" {
 		t.Errorf("no evidence anywhere: got %v, want a validation error on evidence", err)
@@ -603,7 +603,7 @@ func TestReopenKeepsClosings(t *testing.T) {
 		t.Error("got on-time figures for a reopened item")
 	}
 	closeAgain := time.Date(2011, 10, 28, 9, 0, 0, 0, shanghai)
-	do(t, r)(r.Submit(rectification.SubmitCommand{Summary: "again", Evidence: []domain.Evidence{evidence(4)}}, meta(closeAgain)))
+	do(t, r)(r.Submit(rectification.SubmitCommand{Summary: "again", Evidence: []domain.Evidence{evidence(4)}}, metaAs(clerk, closeAgain)))
 	do(t, r)(r.Accept(rectification.AcceptCommand{}, meta(closeAgain)))
 	cs := r.Closings()
 	if len(cs) != 2 {
@@ -651,7 +651,7 @@ func TestOnTimeAgainstBothDeadlines(t *testing.T) {
 			if tc.extend {
 				do(t, r)(r.GrantExtension(rectification.GrantExtensionCommand{NewDeadline: domain.Date{Year: 2011, Month: 10, Day: 15}}, meta(now)))
 			}
-			do(t, r)(r.Submit(rectification.SubmitCommand{Summary: "s", Evidence: []domain.Evidence{evidence(1)}}, meta(tc.closeAt)))
+			do(t, r)(r.Submit(rectification.SubmitCommand{Summary: "s", Evidence: []domain.Evidence{evidence(1)}}, metaAs(clerk, tc.closeAt)))
 			do(t, r)(r.Accept(rectification.AcceptCommand{}, meta(tc.closeAt)))
 			orig, cur, ok := r.OnTime()
 			if !ok || orig != tc.original || cur != tc.current {
@@ -802,9 +802,9 @@ func TestCancel(t *testing.T) {
 
 func TestPlanAndProgress(t *testing.T) {
 	r := mustItem(t, situation{rectification.StateInProgress, false})
-	do(t, r)(r.FilePlan(rectification.FilePlanCommand{Measures: []string{"a", "b"}}, meta(now)))
-	do(t, r)(r.FilePlan(rectification.FilePlanCommand{Measures: []string{"c"}}, meta(now)))
-	do(t, r)(r.ReportProgress(rectification.ReportProgressCommand{Note: "n", Evidence: []domain.Evidence{evidence(5)}}, meta(now)))
+	do(t, r)(r.FilePlan(rectification.FilePlanCommand{Measures: []string{"a", "b"}}, metaAs(clerk, now)))
+	do(t, r)(r.FilePlan(rectification.FilePlanCommand{Measures: []string{"c"}}, metaAs(clerk, now)))
+	do(t, r)(r.ReportProgress(rectification.ReportProgressCommand{Note: "n", Evidence: []domain.Evidence{evidence(5)}}, metaAs(clerk, now)))
 	if !slices.Equal(r.Plan(), []string{"c"}) || r.Plans() != 2 || r.ProgressReports() != 1 || r.AcknowledgedAt().IsZero() {
 		t.Errorf("got plan %v plans %d reports %d ack %v, want the latest plan of two and one report", r.Plan(), r.Plans(), r.ProgressReports(), r.AcknowledgedAt())
 	}
@@ -915,5 +915,66 @@ func TestEnums(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`"purple"`), &c); err == nil {
 		t.Error("got no error for purple, want one")
+	}
+}
+
+// TestSeparationOfDutyOnPrincipals: whoever worked on an item, under any
+// role, may not accept it or grant its extension; the responsible person
+// named in the order is not the only one barred (issue 10, row 1). A
+// principal holding both clerk and superior roles is one person.
+func TestSeparationOfDutyOnPrincipals(t *testing.T) {
+	const both = "clerk-and-superior"
+	at := time.Date(2011, 9, 2, 9, 0, 0, 0, shanghai)
+	work := map[string]func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error){
+		"acknowledged": func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+			return r.Acknowledge(rectification.AcknowledgeCommand{}, m)
+		},
+		"filed a plan": func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+			return r.FilePlan(rectification.FilePlanCommand{Measures: []string{"post accounts"}}, m)
+		},
+		"reported progress": func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+			return r.ReportProgress(rectification.ReportProgressCommand{Note: "half"}, m)
+		},
+		"submitted": func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+			return r.Submit(rectification.SubmitCommand{Summary: "done", Evidence: []domain.Evidence{evidence(1)}}, m)
+		},
+		"asked for more time": func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+			return r.RequestExtension(rectification.RequestExtensionCommand{Reasons: "rain", Progress: "half"}, m)
+		},
+	}
+	// Steps in order; the one named by the case is done by both, the rest by the clerk.
+	steps := []string{"acknowledged", "filed a plan", "reported progress", "asked for more time", "submitted"}
+	for _, by := range steps {
+		t.Run(by, func(t *testing.T) {
+			r := mustOrder(t)
+			for _, s := range steps {
+				actor := clerk
+				if s == by {
+					actor = both
+				}
+				if s == "submitted" {
+					// The extension is decided (by the reviewer) before the
+					// submission; first check that both, having worked on
+					// the item by now, may not grant it.
+					_, err := r.GrantExtension(rectification.GrantExtensionCommand{NewDeadline: domain.Date{Year: 2011, Month: 10, Day: 15}}, metaAs(both, at))
+					if by != "submitted" && !errors.Is(err, rectification.ErrSeparationOfDuty) {
+						t.Fatalf("%s, who %s, grants the extension: got %v, want ErrSeparationOfDuty", both, by, err)
+					}
+					do(t, r)(r.GrantExtension(rectification.GrantExtensionCommand{NewDeadline: domain.Date{Year: 2011, Month: 10, Day: 15}}, metaAs(reviewer, at)))
+				}
+				do(t, r)(work[s](r, metaAs(actor, at)))
+			}
+			if _, err := r.Accept(rectification.AcceptCommand{}, metaAs(both, at)); !errors.Is(err, rectification.ErrSeparationOfDuty) {
+				t.Fatalf("%s, who %s, accepts: got %v, want ErrSeparationOfDuty", both, by, err)
+			}
+			if !slices.Contains(r.Workers(), both) {
+				t.Errorf("workers %v do not name %s", r.Workers(), both)
+			}
+			// Someone who did none of it may.
+			do(t, r)(r.Accept(rectification.AcceptCommand{}, metaAs(reviewer, at)))
+			if r.State() != rectification.StateAccepted {
+				t.Errorf("state %v after the reviewer's acceptance, want accepted", r.State())
+			}
+		})
 	}
 }
