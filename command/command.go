@@ -30,6 +30,22 @@ type Command struct {
 	// IfVersion, when set, requires the stream to be at exactly this
 	// version (HTTP If-Match); a mismatch is a ConflictError, not retried.
 	IfVersion *uint64
+	// After lists earlier facts the command's business time may not
+	// precede: the registration of the unit it concerns, the formation of
+	// the group that inspects, the finding that orders a rectification. A
+	// fact cannot happen before what it refers to existed.
+	After []Floor
+	// System marks a decision of the ledger itself (the deadline watcher),
+	// whose business time is derived, not told: where it would precede
+	// the stream's latest business time it is raised to it instead of
+	// being refused.
+	System bool
+}
+
+// Floor is an earlier fact a command's business time may not precede.
+type Floor struct {
+	At   time.Time
+	What string // the fact, for the error: "unit u7 was registered"
 }
 
 // Result says where a command's events landed.
@@ -53,6 +69,7 @@ type Handler struct {
 	registry *domain.Registry
 	now      func() time.Time
 	loc      *time.Location
+	skew     time.Duration
 	retries  int
 }
 
@@ -65,12 +82,19 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 // WithLocation sets the deployment time zone (default Asia/Shanghai).
 func WithLocation(loc *time.Location) Option { return func(h *Handler) { h.loc = loc } }
 
+// WithSkew sets how far after the ledger clock a business time may lie
+// (default DefaultSkew): clients' clocks are a little off.
+func WithSkew(d time.Duration) Option { return func(h *Handler) { h.skew = d } }
+
+// DefaultSkew is the clock skew allowed unless configured.
+const DefaultSkew = 2 * time.Minute
+
 // WithRetries sets how often a conflicting command is decided again.
 func WithRetries(n int) Option { return func(h *Handler) { h.retries = n } }
 
 // NewHandler returns a handler writing to log.
 func NewHandler(log eventlog.Store, registry *domain.Registry, opts ...Option) *Handler {
-	h := &Handler{log: log, registry: registry, now: time.Now, loc: domain.DefaultLocation(), retries: 5}
+	h := &Handler{log: log, registry: registry, now: time.Now, loc: domain.DefaultLocation(), skew: DefaultSkew, retries: 5}
 	for _, o := range opts {
 		o(h)
 	}
@@ -79,6 +103,14 @@ func NewHandler(log eventlog.Store, registry *domain.Registry, opts ...Option) *
 
 // Location is the deployment time zone decisions are made in.
 func (h *Handler) Location() *time.Location { return h.loc }
+
+// Now reads the ledger clock.
+func (h *Handler) Now() time.Time { return h.now() }
+
+// meta is what a decision made at now may know.
+func (h *Handler) meta(cmd Command, now time.Time) domain.Meta {
+	return domain.Meta{Actor: cmd.Actor, Now: now, Loc: h.loc, Skew: h.skew}
+}
 
 // NewID derives an entity id from the id of the command that creates it,
 // so a retried creation targets the same stream and is recognised.
@@ -99,11 +131,11 @@ func Create(ctx context.Context, h *Handler, stream string, cmd Command, create 
 		return Result{}, ErrCommandID
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event) ([]domain.Event, error) {
+		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event, meta domain.Meta) ([]domain.Event, error) {
 			if len(history) > 0 {
 				return nil, fmt.Errorf("%s: %w", stream, domain.ErrAlreadyExists)
 			}
-			return create(domain.Meta{Actor: cmd.Actor, Now: h.now(), Loc: h.loc})
+			return create(meta)
 		})
 		var conflict *eventlog.ConflictError
 		if errors.As(err, &conflict) && cmd.IfVersion == nil && attempt < h.retries {
@@ -121,12 +153,12 @@ func Execute[A domain.Aggregate](ctx context.Context, h *Handler, stream string,
 		return Result{}, ErrCommandID
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event) ([]domain.Event, error) {
+		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event, meta domain.Meta) ([]domain.Event, error) {
 			agg := newAgg()
 			if err := h.apply(agg, history); err != nil {
 				return nil, err
 			}
-			return decide(agg, domain.Meta{Actor: cmd.Actor, Now: h.now(), Loc: h.loc})
+			return decide(agg, meta)
 		})
 		var conflict *eventlog.ConflictError
 		if errors.As(err, &conflict) && cmd.IfVersion == nil && attempt < h.retries {
@@ -159,7 +191,7 @@ func (h *Handler) apply(agg domain.Aggregate, history []eventlog.Event) error {
 	return nil
 }
 
-func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide func([]eventlog.Event) ([]domain.Event, error)) (Result, error) {
+func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide func([]eventlog.Event, domain.Meta) ([]domain.Event, error)) (Result, error) {
 	history, err := readStream(ctx, h.log, stream)
 	if err != nil {
 		return Result{}, err
@@ -174,15 +206,22 @@ func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide fu
 	if cmd.IfVersion != nil && *cmd.IfVersion != head.Version {
 		return Result{}, &eventlog.ConflictError{Stream: stream, Expected: eventlog.Exact(*cmd.IfVersion), Actual: head.Version}
 	}
-	decided, err := decide(history)
+	// One reading of the clock per attempt: the decision and the
+	// envelopes see the same "now", so a business time left to default is
+	// recognisable as exactly it.
+	now := h.now()
+	decided, err := decide(history, h.meta(cmd, now))
 	if err != nil {
 		return Result{}, err
 	}
 	if len(decided) == 0 {
 		return Result{Stream: stream, LastVersion: head.Version}, nil
 	}
-	envs, err := h.envelopes(cmd, decided)
+	envs, err := h.envelopes(cmd, decided, now)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := h.inOrder(stream, cmd, history, envs, now); err != nil {
 		return Result{}, err
 	}
 	eventlog.Chain(stream, head.Version, head.Hash, envs)
@@ -203,8 +242,7 @@ func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide fu
 	return res, nil
 }
 
-func (h *Handler) envelopes(cmd Command, decided []domain.Event) ([]eventlog.Event, error) {
-	now := h.now()
+func (h *Handler) envelopes(cmd Command, decided []domain.Event, now time.Time) ([]eventlog.Event, error) {
 	occurred := cmd.OccurredAt
 	if occurred.IsZero() {
 		occurred = now
@@ -242,6 +280,50 @@ func (h *Handler) envelopes(cmd Command, decided []domain.Event) ([]eventlog.Eve
 		}
 	}
 	return envs, nil
+}
+
+// inOrder enforces the ledger's one rule of business time: an event's
+// occurred_at may not precede the latest one already recorded in its
+// stream, nor the earlier facts the command refers to (cmd.After), nor lie
+// after the ledger clock by more than the allowed skew, nor leave the
+// supported range. A backdated acceptance or a report dated before the
+// item existed is refused here, for every family alike; an entry that is
+// merely recorded late (in order, but long after it happened) is allowed
+// and flagged by the read models (projections.IsLate).
+//
+// A business time left to default to now is raised to the stream's latest
+// when that lies a little ahead (within the skew), and so is a system
+// decision's derived time (cmd.System): neither was told by a person.
+func (h *Handler) inOrder(stream string, cmd Command, history []eventlog.Event, envs []eventlog.Event, now time.Time) error {
+	var floor time.Time
+	what := ""
+	if n := len(history); n > 0 {
+		floor, what = history[n-1].OccurredAt, "the latest event already recorded in "+stream+" happened"
+	}
+	for _, f := range cmd.After {
+		if f.At.After(floor) {
+			floor, what = f.At, f.What
+		}
+	}
+	for i := range envs {
+		at := envs[i].OccurredAt
+		if at.Before(floor) {
+			if !cmd.System && !at.Equal(now) {
+				return domain.Invalid("occurred_at", "must not be before %s, when %s: facts are recorded in the order they happened",
+					floor.In(h.loc).Format(time.RFC3339), what)
+			}
+			envs[i].OccurredAt = floor
+		}
+		if envs[i].OccurredAt.After(now.Add(h.skew)) {
+			return domain.Invalid("occurred_at", "must not be in the future: it is after %s, when the ledger received the command",
+				now.In(h.loc).Format(time.RFC3339))
+		}
+		if err := domain.CheckTime("occurred_at", envs[i].OccurredAt); err != nil {
+			return err
+		}
+		floor, what = envs[i].OccurredAt, "an earlier event of the same command happened"
+	}
+	return nil
 }
 
 // resultOf finds the events a command appended to a stream before, if any.

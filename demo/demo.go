@@ -233,7 +233,7 @@ func (s *seeder) script(ctx context.Context, sc script) error {
 		h := command.NewHandler(s.log, s.reg, command.WithClock(func() time.Time { return now }), command.WithLocation(s.cfg.Loc))
 		cmd := command.Command{
 			ID: s.d.commandID(sc.key, st.name), Actor: st.actor, OccurredAt: st.at,
-			CorrelationID: s.d.commandID(sc.key, ""),
+			CorrelationID: s.d.commandID(sc.key, ""), System: st.actor == watcher,
 		}
 		res, err := st.run(ctx, h, cmd)
 		if err != nil {

@@ -268,7 +268,7 @@ func (d *district) pledgeScript(key string, r *rand.Rand, o outcome, q domain.Qu
 		p     int
 	}{
 		{pledge.EvaluatorOrganisation, vetter, 10},
-		{pledge.EvaluatorMembers, clerkOf(maker), 7},
+		{pledge.EvaluatorMembers, vetter, 7}, // the maker's clerk may not record a verdict on its own pledge
 		{pledge.EvaluatorPublic, office, 6},
 	}
 	base := 62 + r.Float64()*36

@@ -76,7 +76,7 @@ func (w *Watcher) Tick(ctx context.Context, now time.Time) (int, error) {
 			break
 		}
 		res, err := command.Execute(ctx, w.h, rectification.Stream(c.id),
-			command.Command{ID: MissedCommandID(c.id, c.deadline), Actor: w.actor},
+			command.Command{ID: MissedCommandID(c.id, c.deadline), Actor: w.actor, System: true},
 			func() *rectification.Rectification { return &rectification.Rectification{} },
 			func(r *rectification.Rectification, meta domain.Meta) ([]domain.Event, error) {
 				if r.Deadline() != c.deadline {

@@ -94,7 +94,12 @@ type Accepted struct {
 	Evidence        []domain.Evidence `json:"evidence,omitempty"`
 	ClosedOn        domain.Date       `json:"closed_on"`
 	Deadline        domain.Date       `json:"deadline"`
-	OccurredAt      time.Time         `json:"occurred_at"`
+	// EnteredLate is set when the acceptance reached the ledger after the
+	// deadline in force had been missed, though its business time is
+	// before it: on time on paper, entered late. Views that judge
+	// timeliness show it.
+	EnteredLate bool      `json:"entered_late,omitempty"`
+	OccurredAt  time.Time `json:"occurred_at"`
 }
 
 // Reopened records that an accepted item was opened again (问题反弹). The
@@ -119,7 +124,11 @@ type ExtensionRequested struct {
 	Progress        string      `json:"progress"`
 	Proposed        domain.Date `json:"proposed,omitzero"` // the date asked for, if any
 	Deadline        domain.Date `json:"deadline"`          // the deadline in force when asked
-	OccurredAt      time.Time   `json:"occurred_at"`
+	// EnteredLate is set when the request reached the ledger after the
+	// deadline had been missed (a past quarter backfilled): it is judged
+	// on its business time, and shown as entered late.
+	EnteredLate bool      `json:"entered_late,omitempty"`
+	OccurredAt  time.Time `json:"occurred_at"`
 }
 
 // ExtensionGranted records that the pending request was granted: the

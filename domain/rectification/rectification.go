@@ -61,6 +61,7 @@ type Extension struct {
 	DecidedAt   time.Time   // zero while pending or when overtaken
 	NewDeadline domain.Date // when granted
 	Note        string      // the grant's note or the denial's reason
+	EnteredLate bool        // reached the ledger after the deadline was missed
 }
 
 // Closing is one acceptance (销号). An item reopened and accepted again has
@@ -73,6 +74,7 @@ type Closing struct {
 	OriginalDeadline domain.Date
 	ReopenedAt       time.Time // zero unless the item was reopened after it
 	ReopenReason     string
+	EnteredLate      bool // reached the ledger after the deadline in force was missed
 }
 
 // OnTime reports whether the item was closed no later than the deadline in
@@ -352,7 +354,7 @@ func (r *Rectification) Apply(e domain.Event) {
 			}
 			r.closings = append(r.closings, Closing{
 				At: e.OccurredAt, On: e.ClosedOn, AcceptedBy: e.AcceptedBy,
-				Deadline: deadline, OriginalDeadline: r.originalDeadline,
+				Deadline: deadline, OriginalDeadline: r.originalDeadline, EnteredLate: e.EnteredLate,
 			})
 		}
 	case Reopened:
@@ -374,6 +376,7 @@ func (r *Rectification) Apply(e domain.Event) {
 			r.extensions = append(r.extensions, Extension{
 				RequestedAt: e.OccurredAt, RequestedBy: e.RequestedBy, Reasons: e.Reasons,
 				Progress: e.Progress, Proposed: e.Proposed, Deadline: e.Deadline, Outcome: OutcomePending,
+				EnteredLate: e.EnteredLate,
 			})
 		}
 	case ExtensionGranted:
@@ -624,6 +627,7 @@ func (r *Rectification) Accept(cmd AcceptCommand, meta domain.Meta) ([]domain.Ev
 	return []domain.Event{Accepted{
 		RectificationID: r.id, Unit: r.unit, AcceptedBy: meta.Actor.ID, Note: cmd.Note, Evidence: cmd.Evidence,
 		ClosedOn: domain.DateIn(at, meta.Location()), Deadline: r.deadline, OccurredAt: at,
+		EnteredLate: at.Before(r.deadline.MissedAt(meta.Location())) && !meta.Now.Before(r.deadline.MissedAt(meta.Location())),
 	}}, nil
 }
 
@@ -666,10 +670,14 @@ type RequestExtensionCommand struct {
 }
 
 // RequestExtension asks to move the deadline of an open or in-progress
-// item. It must reach the ledger before the deadline in force is missed
-// (00:00 of the day after it in meta.Location(), judged by meta.Now, not
-// by the business time, which a caller could backdate); otherwise it
-// returns ErrDeadlinePassed. One request may be pending at a time.
+// item. It must be made before the deadline in force is missed (00:00 of
+// the day after it in meta.Location()), judged on its business time like
+// every other rule, so a past quarter can be backfilled; otherwise it
+// returns ErrDeadlinePassed. A backdated request cannot slip in: the
+// write path refuses a business time before the stream's latest, and the
+// deadline watcher records the miss within minutes of it. A request that
+// reaches the ledger after the miss (a backfill) is marked EnteredLate.
+// One request may be pending at a time.
 func (r *Rectification) RequestExtension(cmd RequestExtensionCommand, meta domain.Meta) ([]domain.Event, error) {
 	if err := r.can("request an extension", StateOpen, StateInProgress); err != nil {
 		return nil, err
@@ -680,7 +688,12 @@ func (r *Rectification) RequestExtension(cmd RequestExtensionCommand, meta domai
 	if meta.Actor.ID == "" {
 		return nil, fmt.Errorf("%s %s: request an extension: %w", Entity, r.id, ErrNoActor)
 	}
-	if missed := r.deadline.MissedAt(meta.Location()); !meta.Now.Before(missed) {
+	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
+	if err != nil {
+		return nil, err
+	}
+	missed := r.deadline.MissedAt(meta.Location())
+	if !at.Before(missed) {
 		return nil, fmt.Errorf("%s %s: request an extension: %w: the deadline %s was missed at %s",
 			Entity, r.id, ErrDeadlinePassed, r.deadline, missed.Format(time.RFC3339))
 	}
@@ -696,13 +709,10 @@ func (r *Rectification) RequestExtension(cmd RequestExtensionCommand, meta domai
 	if !cmd.Proposed.IsZero() && !cmd.Proposed.After(r.deadline) {
 		return nil, domain.Invalid("proposed", "must be later than the current deadline %s", r.deadline)
 	}
-	at, err := domain.OccurredAt(cmd.OccurredAt, meta)
-	if err != nil {
-		return nil, err
-	}
 	return []domain.Event{ExtensionRequested{
 		RectificationID: r.id, Unit: r.unit, RequestedBy: meta.Actor.ID, Reasons: cmd.Reasons,
 		Progress: cmd.Progress, Proposed: cmd.Proposed, Deadline: r.deadline, OccurredAt: at,
+		EnteredLate: !meta.Now.Before(missed),
 	}}, nil
 }
 

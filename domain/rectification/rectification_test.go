@@ -462,10 +462,22 @@ func TestExtensionDeadlineRule(t *testing.T) {
 	if !errors.Is(err, rectification.ErrDeadlinePassed) {
 		t.Errorf("at 00:00 the next day: got %v, want ErrDeadlinePassed", err)
 	}
-	// Backdating the business time does not help: the ledger clock decides.
+	// The rule is judged on business time (issue 10, row 21): a request
+	// told as made on the deadline day but entered an hour after the miss
+	// is a backfill; it is accepted and marked as entered late. (Whether
+	// it may be dated before what the stream already holds is the write
+	// path's rule, tested in package command.)
 	cmd.OccurredAt = lastSecond
+	evs, err = r.RequestExtension(cmd, metaAs(clerk, missed.Add(time.Hour)))
+	if err != nil {
+		t.Fatalf("backfilled: got %v, want the request", err)
+	}
+	if got := evs[0].(rectification.ExtensionRequested); !got.EnteredLate {
+		t.Errorf("backfilled: got %+v, want entered_late", got)
+	}
+	cmd.OccurredAt = missed
 	if _, err := r.RequestExtension(cmd, metaAs(clerk, missed.Add(time.Hour))); !errors.Is(err, rectification.ErrDeadlinePassed) {
-		t.Errorf("backdated: got %v, want ErrDeadlinePassed", err)
+		t.Errorf("told as made at the miss: got %v, want ErrDeadlinePassed", err)
 	}
 	// The rule follows the deployment's zone: in UTC the deadline day lasts
 	// eight hours longer.
@@ -974,6 +986,42 @@ func TestSeparationOfDutyOnPrincipals(t *testing.T) {
 			do(t, r)(r.Accept(rectification.AcceptCommand{}, metaAs(reviewer, at)))
 			if r.State() != rectification.StateAccepted {
 				t.Errorf("state %v after the reviewer's acceptance, want accepted", r.State())
+			}
+		})
+	}
+}
+
+// TestAcceptanceEnteredLate: an acceptance told as made on the deadline day
+// but reaching the ledger after the deadline was missed counts as on time
+// on its business time, and is marked as entered late so the views can say
+// so (issue 10, row 2).
+func TestAcceptanceEnteredLate(t *testing.T) {
+	deadlineDay := time.Date(2011, 9, 30, 15, 0, 0, 0, shanghai)
+	tests := []struct {
+		name        string
+		recorded    time.Time
+		enteredLate bool
+	}{
+		{"entered the same day", deadlineDay.Add(time.Hour), false},
+		{"entered at the miss", time.Date(2011, 10, 1, 0, 0, 0, 0, shanghai), true},
+		{"entered a week later", time.Date(2011, 10, 8, 9, 0, 0, 0, shanghai), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mustItem(t, situation{rectification.StateSubmitted, false})
+			evs, err := r.Accept(rectification.AcceptCommand{OccurredAt: deadlineDay}, meta(tc.recorded))
+			if err != nil {
+				t.Fatal(err)
+			}
+			apply(t, r, evs, nil)
+			if got := evs[0].(rectification.Accepted).EnteredLate; got != tc.enteredLate {
+				t.Errorf("entered_late %v, want %v", got, tc.enteredLate)
+			}
+			if _, cur, ok := r.OnTime(); !ok || !cur {
+				t.Errorf("on time %v (closed %v), want on time by business time", cur, ok)
+			}
+			if cs := r.Closings(); cs[len(cs)-1].EnteredLate != tc.enteredLate {
+				t.Errorf("closing entered late %v, want %v", cs[len(cs)-1].EnteredLate, tc.enteredLate)
 			}
 		})
 	}
