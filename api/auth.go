@@ -55,6 +55,24 @@ func (p Principal) Has(roles ...Role) bool {
 	return false
 }
 
+// For narrows p to the roles a route allows: on a route, scope comes only
+// from those roles, and the group claim only with the inspector role. A
+// principal holding clerk and inspector roles acts on a clerk's route as a
+// clerk, in its units' subtrees, and never in its group's assignment.
+func (p Principal) For(roles []Role) Principal {
+	q := p
+	q.Roles = nil
+	for _, r := range p.Roles {
+		if slices.Contains(roles, r) {
+			q.Roles = append(q.Roles, r)
+		}
+	}
+	if !q.Has(RoleInspector) {
+		q.Group = ""
+	}
+	return q
+}
+
 // Claims is the JWT body: the registered claims plus roles and scope.
 type Claims struct {
 	jwt.RegisteredClaims

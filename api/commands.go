@@ -78,7 +78,8 @@ func requireRole(roles []Role, next http.HandlerFunc) http.HandlerFunc {
 			WriteProblem(w, r, forbidden("%s lacks the role for this command (one of %v)", p.Subject, roles))
 			return
 		}
-		next(w, r)
+		// What follows sees only the roles this route allows.
+		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p.For(roles))))
 	}
 }
 
@@ -152,7 +153,16 @@ func (c *Commands) List() []Route {
 		// Evaluations: satisfaction surveys and vanguard selections.
 		{"/v1/surveys", evaluators, create(c, evaluation.SurveyStream, func(cmd evaluation.RecordSurvey) string { return cmd.UnitID }, evaluation.NewSurvey), "unit_id"},
 		{"/v1/surveys/{id}/corrections", evaluators, transition(c, evaluation.SurveyStream, newSv, surveyUnit, (*evaluation.Survey).Correct), ""},
-		{"/v1/vanguards", []Role{RoleOffice}, create(c, evaluation.VanguardStream, func(cmd evaluation.SelectVanguard) string { return cmd.UnitID }, evaluation.NewVanguard), "unit_id"},
+		// A vanguard's id is derived from whom it selects, the quarter and
+		// the category, so the same selection twice is a 409, not two.
+		{"/v1/vanguards", []Role{RoleOffice}, createKeyed(c, "vanguard-",
+			func(cmd evaluation.SelectVanguard) string {
+				return evaluation.VanguardStream(evaluation.VanguardID(cmd))
+			},
+			func(cmd evaluation.SelectVanguard) string { return cmd.UnitID },
+			func(cmd evaluation.SelectVanguard, m domain.Meta) ([]domain.Event, error) {
+				return evaluation.NewVanguard(evaluation.VanguardID(cmd), cmd, m)
+			}), "unit_id"},
 		{"/v1/vanguards/{id}/revoke", []Role{RoleOffice}, transition(c, evaluation.VanguardStream, newVg, vanguardUnit, (*evaluation.Vanguard).Revoke), ""},
 
 		// The office keeps the organisation: areas, units, inspection groups.
@@ -214,11 +224,7 @@ func prefixed(prefix string) func(string) string {
 func (c *Commands) registerUnit() Handler {
 	return handler[org.RegisterUnit](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[org.RegisterUnit](c, w, r)
-		if !ok {
-			return
-		}
-		if err := c.Scope.Check(r.Context(), p, body.ParentID); err != nil {
-			WriteProblem(w, r, err)
+		if !ok || !c.authorize(w, r, p, &cmdMeta, body, body.ParentID) {
 			return
 		}
 		var parent *org.Unit
@@ -245,16 +251,12 @@ func (c *Commands) registerUnit() Handler {
 func (c *Commands) moveUnit() Handler {
 	return handler[org.MoveUnit](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[org.MoveUnit](c, w, r)
-		if !ok {
+		if !ok || !c.authorize(w, r, p, &cmdMeta, body, "-") {
 			return
 		}
 		id := chi.URLParam(r, "id")
 		var parent *org.Unit
 		if body.ParentID != "" {
-			if err := c.Scope.Check(r.Context(), p, body.ParentID); err != nil {
-				WriteProblem(w, r, withField(err, "parent_id"))
-				return
-			}
 			chain, _, err := c.Scope.ancestry(r.Context(), body.ParentID)
 			if err != nil {
 				WriteProblem(w, r, withField(err, "parent_id"))
@@ -301,11 +303,7 @@ func createKeyed[C any](c *Commands, prefix string, streamOf func(C) string, uni
 	decide func(cmd C, meta domain.Meta) ([]domain.Event, error)) Handler {
 	return handler[C](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
-		if !ok {
-			return
-		}
-		if err := c.Scope.Check(r.Context(), p, unitOf(body)); err != nil {
-			WriteProblem(w, r, err)
+		if !ok || !c.authorize(w, r, p, &cmdMeta, body, unitOf(body)) {
 			return
 		}
 		stream := streamOf(body)
@@ -324,11 +322,7 @@ func create[C any](c *Commands, stream func(string) string, unitOf func(C) strin
 	decide func(id string, cmd C, meta domain.Meta) ([]domain.Event, error)) Handler {
 	return handler[C](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
-		if !ok {
-			return
-		}
-		if err := c.Scope.Check(r.Context(), p, unitOf(body)); err != nil {
-			WriteProblem(w, r, err)
+		if !ok || !c.authorize(w, r, p, &cmdMeta, body, unitOf(body)) {
 			return
 		}
 		id := command.NewID(cmdMeta.ID)
@@ -351,7 +345,7 @@ func transition[A entity, C any](c *Commands, stream func(string) string, newAgg
 	decide func(agg A, cmd C, meta domain.Meta) ([]domain.Event, error)) Handler {
 	return handler[C](func(w http.ResponseWriter, r *http.Request) {
 		p, cmdMeta, body, ok := begin[C](c, w, r)
-		if !ok {
+		if !ok || !c.authorize(w, r, p, &cmdMeta, body, "-") {
 			return
 		}
 		id := chi.URLParam(r, "id")
@@ -368,6 +362,26 @@ func transition[A entity, C any](c *Commands, stream func(string) string, newAgg
 		})
 		c.finish(w, r, cmdMeta, id, res, err, http.StatusOK)
 	})
+}
+
+// authorize checks what a command body refers to (checkRefs: existence,
+// scope, fit) and records the business times it may not precede in cmd.
+// unit is the unit a creating command acts in: "" for one above units,
+// which only the office may make; "-" where the route checks the unit of
+// the entity itself. On a refusal it has already answered, and ok is false.
+func (c *Commands) authorize(w http.ResponseWriter, r *http.Request, p Principal, cmd *command.Command, body any, unit string) bool {
+	var err error
+	if _, refers := body.(domain.Referrer); unit == "" || (unit != "-" && !refers) {
+		err = c.Scope.Check(r.Context(), p, unit)
+	}
+	if err == nil {
+		cmd.After, err = c.checkRefs(r.Context(), p, body)
+	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return false
+	}
+	return true
 }
 
 // begin reads what every command shares, its metadata and its body; on a

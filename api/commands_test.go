@@ -18,6 +18,7 @@ import (
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/org"
+	"github.com/cxzy/ledger/domain/review"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
 )
@@ -87,6 +88,25 @@ func newDistrict(t testing.TB, opts ...command.Option) *district {
 		}); err != nil {
 		t.Fatal(err)
 	}
+	// The sources rectifications cite must exist: an inspection of u6 by
+	// g1 with two findings, and a review remark of u2 with a shortcoming.
+	run("in-1", func(m domain.Meta) ([]domain.Event, error) {
+		return inspection.New("in-1", inspection.Start{Kind: inspection.Random, UnitID: "u6", GroupID: "g1"}, m)
+	}, inspection.Stream("in-1"))
+	for k := range 2 {
+		c := office
+		c.ID = fmt.Sprintf("setup-finding-%d", k)
+		if _, err := command.Execute(ctx, h, inspection.Stream("in-1"), c, func() *inspection.Inspection { return &inspection.Inspection{} },
+			func(in *inspection.Inspection, m domain.Meta) ([]domain.Event, error) {
+				return in.RecordFinding(inspection.RecordFinding{FindingContent: inspection.FindingContent{Text: "台账不全", Severity: inspection.Moderate, OrdersRectification: true}}, m)
+			}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("rv-1", func(m domain.Meta) ([]domain.Event, error) {
+		return review.New("rv-1", review.Record{Form: review.FormWritten, Subject: review.SubjectUnit, UnitID: "u2", Reviewer: "张书记",
+			Content: review.Content{Shortcomings: []review.Shortcoming{{Text: "学习记录不全", OrdersRectification: true}}}}, m)
+	}, review.Stream("rv-1"))
 	cmds := &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 	history := &api.History{Log: log, Scope: api.Scope{Handler: h}}
 	s := &api.Server{Commands: cmds, History: history, Verifier: api.HS256{Key: secret}}

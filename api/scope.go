@@ -31,13 +31,15 @@ func forbidden(format string, args ...any) error {
 
 // Check returns nil if p's scope covers unit: the office covers the whole
 // district; otherwise the unit must lie in the subtree of one of p's units,
-// or in the assignment of p's inspection group (an assigned area, or an
-// assigned unit's subtree).
+// or, for an inspector who is a member of it on the ledger, in the
+// assignment of p's inspection group (an assigned area, or an assigned
+// unit's subtree). The unit must be registered, for the office too. An
+// empty unit is the district level above units: the office's only.
 func (s Scope) Check(ctx context.Context, p Principal, unit string) error {
-	if p.Has(RoleOffice) {
-		return nil
-	}
 	if unit == "" {
+		if p.Has(RoleOffice) {
+			return nil
+		}
 		return forbidden("%s may not act outside a unit", p.Subject)
 	}
 	v := s.view(p)
@@ -88,11 +90,11 @@ func (v *scopeView) lineage(ctx context.Context, unit string) (lineage, error) {
 }
 
 // covers reports whether the principal's scope covers unit (office: every
-// unit). An unregistered unit is a 422 problem naming the field "unit".
+// registered unit). An unregistered unit is a 422 problem naming the field
+// "unit", whoever asks. The group claim counts only for an inspector the
+// ledger has among the group's members: the token alone does not make
+// anyone an inspector of a group.
 func (v *scopeView) covers(ctx context.Context, unit string) (bool, error) {
-	if v.p.Has(RoleOffice) {
-		return true, nil
-	}
 	l, err := v.lineage(ctx, unit)
 	if err != nil {
 		return false, err
@@ -100,12 +102,15 @@ func (v *scopeView) covers(ctx context.Context, unit string) (bool, error) {
 	if len(l.chain) == 0 {
 		return false, NewProblem(http.StatusUnprocessableEntity, "unit "+unit+" is not registered", "unit")
 	}
+	if v.p.Has(RoleOffice) {
+		return true, nil
+	}
 	for _, u := range l.chain {
 		if slices.Contains(v.p.Units, u) {
 			return true, nil
 		}
 	}
-	if v.p.Group == "" {
+	if v.p.Group == "" || !v.p.Has(RoleInspector) {
 		return false, nil
 	}
 	if !v.groupRead {
@@ -115,7 +120,7 @@ func (v *scopeView) covers(ctx context.Context, unit string) (bool, error) {
 		}
 		v.group, v.groupRead = g, true
 	}
-	if v.group.Dissolved {
+	if v.group.Dissolved || !slices.Contains(v.group.Members, v.p.Subject) {
 		return false, nil
 	}
 	if l.area != "" && v.group.Covers(inspection.Target{Kind: inspection.TargetArea, ID: l.area}) {

@@ -146,8 +146,9 @@ func TestUnitPack(t *testing.T) {
 	if json.Unmarshal(body, &pack); code != 200 {
 		t.Fatalf("unit pack: %d %s", code, body)
 	}
-	// The subtree's units were registered today too: u1, u2, u3 and the
-	// two pledges of u2; nothing of u5 or u6.
+	// The subtree's units were registered today too: u1, u2, u3, the
+	// setup's review remark of u2 and the two pledges of u2; nothing of
+	// u5 or u6.
 	pledges := 0
 	for _, pe := range pack.Events {
 		switch {
@@ -157,8 +158,8 @@ func TestUnitPack(t *testing.T) {
 			pledges++
 		}
 	}
-	if pledges != 2 || len(pack.Events) != 5 {
-		t.Errorf("the pack of u1's subtree holds %d events, %d pledges; want 5 and 2", len(pack.Events), pledges)
+	if pledges != 2 || len(pack.Events) != 6 {
+		t.Errorf("the pack of u1's subtree holds %d events, %d pledges; want 6 and 2", len(pack.Events), pledges)
 	}
 	trusted, _, _ := seal.Verifiers(vkey)
 	if _, err := seal.VerifyPack(pack, trusted, nil); err != nil {

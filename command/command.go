@@ -179,6 +179,36 @@ func Load[A domain.Aggregate](ctx context.Context, h *Handler, stream string, ag
 	return agg, h.apply(agg, history)
 }
 
+// Since returns the business time of the first event of stream, zero if
+// the stream has none: when the entity came into being.
+func Since(ctx context.Context, h *Handler, stream string) (time.Time, error) {
+	page, err := h.log.ReadStream(ctx, stream, 1, eventlog.Forwards, 1)
+	if errors.Is(err, eventlog.ErrStreamNotFound) || (err == nil && len(page) == 0) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load %s: %w", stream, err)
+	}
+	return page[0].OccurredAt, nil
+}
+
+// LoadAsOf rebuilds an aggregate from the events of its stream that had
+// occurred by at (business time), for a decision that must see another
+// entity as it was then: a member's unit when a remark about them was
+// made. since is the business time of the stream's first event, zero if
+// the stream has none: the entity did not exist before it.
+func LoadAsOf[A domain.Aggregate](ctx context.Context, h *Handler, stream string, agg A, at time.Time) (_ A, since time.Time, _ error) {
+	history, err := readStream(ctx, h.log, stream)
+	if err != nil || len(history) == 0 {
+		return agg, time.Time{}, err
+	}
+	n := 0
+	for n < len(history) && !history[n].OccurredAt.After(at) {
+		n++
+	}
+	return agg, history[0].OccurredAt, h.apply(agg, history[:n])
+}
+
 // apply feeds history to agg, decoding each event with the registry.
 func (h *Handler) apply(agg domain.Aggregate, history []eventlog.Event) error {
 	for i := range history {

@@ -262,3 +262,21 @@ func (r *Ranking) Apply(e domain.Event) {
 		r.InForce = r.Version
 	}
 }
+
+// References: the area and each ranked unit, which must lie in it.
+func (cmd PublishRanking) References() []domain.Ref {
+	refs := []domain.Ref{{Field: "area_id", Kind: domain.RefArea, ID: cmd.AreaID}}
+	for i, e := range cmd.Entries {
+		refs = append(refs, domain.Ref{Field: fmt.Sprintf("entries[%d].unit_id", i), Kind: domain.RefUnit, ID: e.UnitID, InArea: cmd.AreaID})
+	}
+	return refs
+}
+
+// References: each ranked unit.
+func (cmd SupersedeRanking) References() []domain.Ref {
+	refs := make([]domain.Ref, 0, len(cmd.Entries))
+	for i, e := range cmd.Entries {
+		refs = append(refs, domain.Ref{Field: fmt.Sprintf("entries[%d].unit_id", i), Kind: domain.RefUnit, ID: e.UnitID})
+	}
+	return refs
+}

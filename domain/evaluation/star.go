@@ -145,3 +145,8 @@ func (r *StarRating) Apply(e domain.Event) {
 		r.InForce = r.Version
 	}
 }
+
+// References: the unit rated.
+func (cmd RateStars) References() []domain.Ref {
+	return []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+}

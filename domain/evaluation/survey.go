@@ -174,3 +174,8 @@ func (s *Survey) Apply(e domain.Event) {
 		s.InForce = s.Version
 	}
 }
+
+// References: the unit surveyed.
+func (cmd RecordSurvey) References() []domain.Ref {
+	return []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+}

@@ -1,7 +1,10 @@
 package evaluation
 
 import (
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/cxzy/ledger/domain"
 )
@@ -194,4 +197,33 @@ func (v *Vanguard) Apply(e domain.Event) {
 	case VanguardRevoked:
 		v.Revoked = true
 	}
+}
+
+// References: the unit and, for an individual, the member, who must
+// belong to it.
+func (cmd SelectVanguard) References() []domain.Ref {
+	refs := []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+	if cmd.MemberID != "" {
+		refs = append(refs, domain.Ref{Field: "member_id", Kind: domain.RefMember, ID: cmd.MemberID, InUnit: cmd.UnitID})
+	}
+	return refs
+}
+
+// vanguardSpace is the namespace of vanguard ids derived from what a
+// selection selects.
+var vanguardSpace = uuid.MustParse("6f1d1c0e-2b7a-4f0e-9a51-3c1f4e2d8b90")
+
+// VanguardID is the id of a selection, derived from whom it selects, the
+// quarter and the category: the same member (or, for a collective, the
+// same unit) can be selected once per quarter and category, and a second
+// selection finds the first one's stream and is refused as a duplicate
+// instead of being counted twice. Case and spacing of the category key do
+// not make another selection.
+func VanguardID(cmd SelectVanguard) string {
+	who := "unit:" + cmd.UnitID
+	if cmd.MemberID != "" {
+		who = "member:" + cmd.MemberID
+	}
+	key := strings.ToLower(strings.TrimSpace(cmd.Category.Key))
+	return uuid.NewSHA1(vanguardSpace, []byte(who+"\x00"+cmd.Quarter.String()+"\x00"+key)).String()
 }

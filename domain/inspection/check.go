@@ -365,3 +365,11 @@ func (in *Inspection) at(no int) *Finding {
 	}
 	return &in.Findings[no-1]
 }
+
+// References: the unit inspected and the group inspecting it.
+func (cmd Start) References() []domain.Ref {
+	return []domain.Ref{
+		{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID},
+		{Field: "group_id", Kind: domain.RefGroup, ID: cmd.GroupID},
+	}
+}

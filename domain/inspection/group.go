@@ -323,3 +323,14 @@ func (g *Group) Apply(e domain.Event) {
 		g.Assignments = nil
 	}
 }
+
+// References: the area or unit assigned.
+func (cmd AssignGroup) References() []domain.Ref {
+	switch cmd.Kind {
+	case TargetArea:
+		return []domain.Ref{{Field: "target_id", Kind: domain.RefArea, ID: cmd.ID}}
+	case TargetUnit:
+		return []domain.Ref{{Field: "target_id", Kind: domain.RefUnit, ID: cmd.ID}}
+	}
+	return nil // the decision refuses the kind
+}

@@ -249,3 +249,19 @@ func (m *Member) Apply(e domain.Event) {
 		m.ContactPoints = slices.DeleteFunc(m.ContactPoints, func(u string) bool { return u == e.UnitID })
 	}
 }
+
+// References: the member's unit.
+func (cmd RegisterMember) References() []domain.Ref {
+	return []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+}
+
+// References: the unit the member moves to (the unit it leaves is the
+// member's own, checked on the member).
+func (cmd MoveMember) References() []domain.Ref {
+	return []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+}
+
+// References: the unit the member will guide.
+func (cmd AssignContactPoint) References() []domain.Ref {
+	return []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+}

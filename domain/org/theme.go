@@ -137,3 +137,8 @@ func (t *Theme) Apply(e domain.Event) {
 		t.InForce = t.Version
 	}
 }
+
+// References: the unit whose theme it is.
+func (cmd SetTheme) References() []domain.Ref {
+	return []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+}

@@ -213,3 +213,20 @@ func (u *Unit) Apply(e domain.Event) {
 		u.ParentID, u.AreaID = e.ParentID, e.AreaID
 	}
 }
+
+// References: the parent and the area, where given.
+func (cmd RegisterUnit) References() []domain.Ref { return parentAndArea(cmd.ParentID, cmd.AreaID) }
+
+// References: the new parent and the new area, where given.
+func (cmd MoveUnit) References() []domain.Ref { return parentAndArea(cmd.ParentID, cmd.AreaID) }
+
+func parentAndArea(parent, area string) []domain.Ref {
+	var refs []domain.Ref
+	if parent != "" {
+		refs = append(refs, domain.Ref{Field: "parent_id", Kind: domain.RefUnit, ID: parent})
+	}
+	if area != "" {
+		refs = append(refs, domain.Ref{Field: "area_id", Kind: domain.RefArea, ID: area})
+	}
+	return refs
+}

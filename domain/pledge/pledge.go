@@ -711,3 +711,13 @@ func checkCategory(c Category, m Maker) error {
 	}
 	return nil
 }
+
+// References are the pledge's unit and, for a member's pledge, the member,
+// who must belong to that unit.
+func (cmd SubmitCommand) References() []domain.Ref {
+	refs := []domain.Ref{{Field: "unit", Kind: domain.RefUnit, ID: cmd.Unit}}
+	if cmd.Member != "" {
+		refs = append(refs, domain.Ref{Field: "member", Kind: domain.RefMember, ID: cmd.Member, InUnit: cmd.Unit})
+	}
+	return refs
+}

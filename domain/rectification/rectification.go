@@ -884,3 +884,25 @@ func (r *Rectification) SubmittedAt() time.Time { return r.submittedAt }
 
 // Plans counts the plans of measures filed.
 func (r *Rectification) Plans() int { return r.plans }
+
+// References are the responsible unit and the source that ordered the
+// item: a finding of an inspection or a shortcoming of a review remark
+// (which must exist and be in force), a survey or pledge evaluation, or a
+// monthly ranking.
+func (cmd OrderCommand) References() []domain.Ref {
+	refs := []domain.Ref{{Field: "unit", Kind: domain.RefUnit, ID: cmd.Unit}}
+	src := domain.Ref{Field: "source.ref", ID: cmd.Source.Ref, Item: cmd.Source.Item, ItemField: "source.item"}
+	switch cmd.Source.Kind {
+	case SourceInspection:
+		src.Kind = domain.RefInspection
+	case SourceReview:
+		src.Kind = domain.RefReview
+	case SourceEvaluation:
+		src.Kind = domain.RefEvaluation
+	case SourceRanking:
+		src.Kind = domain.RefRanking
+	default:
+		return refs // the decision refuses the kind
+	}
+	return append(refs, src)
+}

@@ -332,3 +332,13 @@ func (r *Review) Apply(e domain.Event) {
 		r.Retracted = true
 	}
 }
+
+// References: the unit reviewed and, for a member, the member, who must
+// belong to that unit when the remark was made.
+func (cmd Record) References() []domain.Ref {
+	refs := []domain.Ref{{Field: "unit_id", Kind: domain.RefUnit, ID: cmd.UnitID}}
+	if cmd.MemberID != "" {
+		refs = append(refs, domain.Ref{Field: "member_id", Kind: domain.RefMember, ID: cmd.MemberID, InUnit: cmd.UnitID})
+	}
+	return refs
+}
