@@ -104,6 +104,7 @@ func parseCursor(s string) (eventlog.Position, bool) {
 }
 
 func (h *History) audit(w http.ResponseWriter, r *http.Request) {
+	longRoute(w)
 	ctx := r.Context()
 	p, _ := PrincipalFrom(ctx)
 	q, err := parseAuditQuery(r)

@@ -536,6 +536,7 @@ func serveList[T any](w http.ResponseWriter, r *http.Request, format, name, afte
 		writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
 		return
 	}
+	longRoute(w)
 	// The first page is read before anything is written, so a bad cursor
 	// or an unreachable ClickHouse is still a problem answer.
 	rows, next, err := page(r.Context(), after, 1000)

@@ -215,6 +215,7 @@ func (s *Seals) inclusion(w http.ResponseWriter, r *http.Request) {
 // streamPack answers the evidence pack of a whole stream: every event of
 // it up to the checkpoint, proved in it.
 func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
+	longRoute(w)
 	p, _ := PrincipalFrom(r.Context())
 	stream := chi.URLParam(r, "stream")
 	q := &query{values: r.URL.Query()}
@@ -262,6 +263,7 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 // for a period: every event recorded in [from, to) that the checkpoint
 // seals, with its proof, as far as the caller's scope reaches.
 func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
+	longRoute(w)
 	ctx := r.Context()
 	p, _ := PrincipalFrom(ctx)
 	unit := chi.URLParam(r, "unit")
