@@ -45,13 +45,12 @@ func (h *History) Routes(r chi.Router) {
 func (h *History) stream(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	stream := chi.URLParam(r, "stream")
+	q := newQuery(r, []ReadParam{{Name: "as_of"}})
 	var asOf *time.Time
-	if v := r.URL.Query().Get("as_of"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			WriteProblem(w, r, NewProblem(http.StatusBadRequest, "as_of must be an RFC 3339 time such as 2026-03-31T16:00:00Z", "as_of"))
-			return
-		}
+	if t := q.rfc3339("as_of"); q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	} else if !t.IsZero() {
 		asOf = &t
 	}
 	events, err := readStream(r, h.Log, stream)

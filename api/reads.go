@@ -194,8 +194,7 @@ func (rd *Reads) Routes(r chi.Router) {
 	for _, rt := range ReadRoutes() {
 		r.Get(rt.Pattern, requireRole(rt.Roles, func(w http.ResponseWriter, req *http.Request) {
 			p, _ := PrincipalFrom(req.Context())
-			q := &query{values: req.URL.Query()}
-			q.known(rt.Params)
+			q := newQuery(req, rt.Params)
 			pos, err := rd.waitFor(req.Context(), q)
 			if err != nil {
 				WriteProblem(w, req, err)

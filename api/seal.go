@@ -66,12 +66,28 @@ func (s *Seals) Routes(r chi.Router) {
 // refused with advice, not left to run for minutes.
 const maxPackScan = 2_000_000
 
-func (s *Seals) keys(w http.ResponseWriter, _ *http.Request) {
+// noParams answers 400 to a request of a route that takes no query
+// parameters but was given some, and reports whether it did.
+func noParams(w http.ResponseWriter, r *http.Request) bool {
+	if q := newQuery(r, nil); q.err != nil {
+		WriteProblem(w, r, q.err)
+		return true
+	}
+	return false
+}
+
+func (s *Seals) keys(w http.ResponseWriter, r *http.Request) {
+	if noParams(w, r) {
+		return
+	}
 	writeJSON(w, http.StatusOK, KeysAnswer{Keys: s.Keys,
 		Note: "Ed25519 verifier keys of signed notes (golang.org/x/mod/sumdb/note); the first signs new checkpoints"})
 }
 
 func (s *Seals) latest(w http.ResponseWriter, r *http.Request) {
+	if noParams(w, r) {
+		return
+	}
 	cp, ok, err := s.Sealer.Latest()
 	if err == nil && !ok {
 		err = NewProblem(http.StatusNotFound, "no checkpoint has been sealed yet", "")
@@ -94,6 +110,9 @@ func (s *Seals) checkpointAt(size uint64, field string) (seal.Checkpoint, error)
 }
 
 func (s *Seals) bySize(w http.ResponseWriter, r *http.Request) {
+	if noParams(w, r) {
+		return
+	}
 	size, err := strconv.ParseUint(chi.URLParam(r, "size"), 10, 64)
 	if err != nil {
 		WriteProblem(w, r, NewProblem(http.StatusBadRequest, "size must be a whole number", "size"))
@@ -108,8 +127,7 @@ func (s *Seals) bySize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Seals) consistency(w http.ResponseWriter, r *http.Request) {
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "from"}, {Name: "to"}})
+	q := newQuery(r, []ReadParam{{Name: "from"}, {Name: "to"}})
 	from, to := q.uint("from"), q.uint("to")
 	if q.err == nil && (from == 0 || to < from) {
 		q.bad("from", "want 0 < from <= to, two checkpoint sizes")
@@ -166,8 +184,7 @@ func (s *Seals) target(q *query) (cp seal.Checkpoint, since *seal.Checkpoint, er
 
 func (s *Seals) inclusion(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "stream"}, {Name: "version"}, {Name: "size"}})
+	q := newQuery(r, []ReadParam{{Name: "stream"}, {Name: "version"}, {Name: "size"}})
 	stream, version := q.str("stream"), q.uint("version")
 	if q.err == nil && (stream == "" || version == 0) {
 		q.bad("stream", "give the event's stream and version")
@@ -218,8 +235,7 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 	longRoute(w)
 	p, _ := PrincipalFrom(r.Context())
 	stream := chi.URLParam(r, "stream")
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "size"}, {Name: "since"}})
+	q := newQuery(r, []ReadParam{{Name: "size"}, {Name: "since"}})
 	cp, since, err := s.target(q)
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -267,8 +283,7 @@ func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, _ := PrincipalFrom(ctx)
 	unit := chi.URLParam(r, "unit")
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "from"}, {Name: "to"}, {Name: "size"}, {Name: "since"}})
+	q := newQuery(r, []ReadParam{{Name: "from"}, {Name: "to"}, {Name: "size"}, {Name: "since"}})
 	from, to := q.instant("from", domain.DefaultLocation()), q.instant("to", domain.DefaultLocation())
 	if q.err == nil && (from.IsZero() || to.IsZero() || !from.Before(to)) {
 		q.bad("to", "give a period: from and to (RFC 3339 times or dates), from before to")
