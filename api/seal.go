@@ -271,7 +271,7 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+stream+`.json"`)
+	w.Header().Set("Content-Disposition", attachment("evidence-"+stream+".json"))
 	writeJSON(w, http.StatusOK, pack)
 }
 
@@ -356,6 +356,6 @@ func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+unit+`.json"`)
+	w.Header().Set("Content-Disposition", attachment("evidence-"+unit+".json"))
 	writeJSON(w, http.StatusOK, pack)
 }
