@@ -146,7 +146,7 @@ func (s *Server) OpenAPI() map[string]any {
 			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotTaken](), 0)}}}
 		paths["/v1/admin/snapshots"] = map[string]any{"post": map[string]any{
 			"summary": "Online snapshot of the embedded event log (Pebble checkpoint and manifest) into a new directory on the server; " +
-				"without dir, under <data-dir>/snapshots/<UTC time>. Restore with ledgerctl restore.",
+				"always under <data-dir>/snapshots/: dir names the new directory there (one name, no path), default the UTC time. Restore with ledgerctl restore.",
 			"x-roles":     adminRoles,
 			"requestBody": map[string]any{"required": false, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotRequest](), 0)}}},
 			"responses":   responses,
