@@ -99,6 +99,12 @@ func (h *History) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	view := h.Scope.view(p)
 	if q.unit != "" {
+		// Scope first: to anyone but the office, an unregistered unit is
+		// as out of scope as another's, so neither shows it exists.
+		if err := unitInScope(ctx, h.Scope, p, q.unit); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
 		l, err := view.lineage(ctx, q.unit)
 		if err != nil {
 			WriteProblem(w, r, err)
@@ -106,10 +112,6 @@ func (h *History) audit(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(l.chain) == 0 {
 			WriteProblem(w, r, NewProblem(http.StatusNotFound, "no unit "+q.unit, "unit"))
-			return
-		}
-		if err := h.Scope.Check(ctx, p, q.unit); err != nil {
-			WriteProblem(w, r, err)
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -159,13 +160,10 @@ func (s *Seals) sealNow(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, cp)
 }
 
-// target reads the checkpoint a proof is asked against: size=N, or the
-// latest; and since=N, a checkpoint the reader holds.
-func (s *Seals) target(q *query) (cp seal.Checkpoint, since *seal.Checkpoint, err error) {
-	size, sinceSize := q.uint("size"), q.uint("since")
-	if q.err != nil {
-		return cp, nil, q.err
-	}
+// target finds the checkpoint a proof is asked against: size, or the
+// latest when size is 0; and sinceSize, a checkpoint the reader holds
+// (0: none).
+func (s *Seals) target(size, sinceSize uint64) (cp seal.Checkpoint, since *seal.Checkpoint, err error) {
 	if size > 0 {
 		cp, err = s.checkpointAt(size, "size")
 	} else {
@@ -182,34 +180,37 @@ func (s *Seals) target(q *query) (cp seal.Checkpoint, since *seal.Checkpoint, er
 	return cp, &held, err
 }
 
+// inclusion proves one event. The order of the answers keeps what the
+// caller may not see hidden: parameters (400), then scope and the
+// stream's existence (403 alike, or 404 to the office), then the
+// checkpoint and the version (404), then whether it is sealed (409).
 func (s *Seals) inclusion(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	q := newQuery(r, []ReadParam{{Name: "stream"}, {Name: "version"}, {Name: "size"}})
-	stream, version := q.str("stream"), q.uint("version")
+	stream, version, size := q.str("stream"), q.uint("version"), q.uint("size")
 	if q.err == nil && (stream == "" || version == 0) {
 		q.bad("stream", "give the event's stream and version")
 	}
-	cp, _, err := s.target(q)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	events, err := streamInScope(r, s.Log, s.Scope, p, stream)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	evs, err := s.Log.ReadStream(r.Context(), stream, version, eventlog.Forwards, 1)
-	if err == nil && (len(evs) == 0 || evs[0].Version != version) {
-		err = NewProblem(http.StatusNotFound, fmt.Sprintf("no version %d of %s", version, stream), "version")
-	}
-	if errors.Is(err, eventlog.ErrStreamNotFound) {
-		err = NewProblem(http.StatusNotFound, "no stream "+stream, "stream")
-	}
+	cp, _, err := s.target(size, 0)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	e := evs[0]
-	if err := s.Scope.Check(r.Context(), p, e.Unit); err != nil {
-		WriteProblem(w, r, err)
+	i := slices.IndexFunc(events, func(e eventlog.Event) bool { return e.Version == version })
+	if i < 0 {
+		WriteProblem(w, r, NewProblem(http.StatusNotFound, fmt.Sprintf("no version %d of %s", version, stream), "version"))
 		return
 	}
+	e := events[i]
 	index, err := s.Sealer.Tree.IndexOf(e.Position)
 	if err == nil && index >= cp.Size {
 		err = seal.ErrSize
@@ -236,17 +237,18 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	stream := chi.URLParam(r, "stream")
 	q := newQuery(r, []ReadParam{{Name: "size"}, {Name: "since"}})
-	cp, since, err := s.target(q)
+	size, sinceSize := q.uint("size"), q.uint("since")
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	events, err := streamInScope(r, s.Log, s.Scope, p, stream)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	events, err := readStream(r, s.Log, stream)
+	cp, since, err := s.target(size, sinceSize)
 	if err != nil {
-		WriteProblem(w, r, err)
-		return
-	}
-	if err := s.Scope.Check(r.Context(), p, streamUnit(events)); err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
@@ -288,10 +290,16 @@ func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
 	if q.err == nil && (from.IsZero() || to.IsZero() || !from.Before(to)) {
 		q.bad("to", "give a period: from and to (RFC 3339 times or dates), from before to")
 	}
-	cp, since, err := s.target(q)
+	size, sinceSize := q.uint("size"), q.uint("since")
+	err := q.err
 	if err == nil {
-		err = s.Scope.Check(ctx, p, unit)
+		err = unitInScope(ctx, s.Scope, p, unit)
 	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	cp, since, err := s.target(size, sinceSize)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
