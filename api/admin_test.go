@@ -70,12 +70,34 @@ func TestSnapshotRoute(t *testing.T) {
 		t.Errorf("existing dir: status %d, want 409; %s", rec.Code, rec.Body)
 	}
 
-	named := filepath.Join(t.TempDir(), "before-upgrade")
-	if rec := post(api.RoleAdmin, `{"dir":"`+named+`"}`); rec.Code != http.StatusCreated {
-		t.Errorf("named dir: status %d; %s", rec.Code, rec.Body)
+	rec = post(api.RoleAdmin, `{"dir":"before-upgrade"}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("named dir: status %d; %s", rec.Code, rec.Body)
 	}
-	if rec := post(api.RoleAdmin, `{"dir":"relative/path"}`); rec.Code != http.StatusUnprocessableEntity {
-		t.Errorf("relative dir: status %d, want 422; %s", rec.Code, rec.Body)
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Dir != filepath.Join(snapshots, "before-upgrade") {
+		t.Errorf("named dir answered %q (%v), want %s", got.Dir, err, filepath.Join(snapshots, "before-upgrade"))
+	}
+	// Anything but one plain name would write outside the snapshot
+	// directory: refused, naming dir, and nothing written (issue 10).
+	elsewhere := t.TempDir()
+	for _, dir := range []string{
+		filepath.Join(elsewhere, "abs"), "relative/path", "../escape", "..", ".", `back\slash`, "a/../../b", "/", "line\nbreak",
+	} {
+		body, _ := json.Marshal(map[string]string{"dir": dir})
+		rec := post(api.RoleAdmin, string(body))
+		if rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("dir %q: status %d, want 422; %s", dir, rec.Code, rec.Body)
+			continue
+		}
+		var p api.Problem
+		if json.Unmarshal(rec.Body.Bytes(), &p); p.Field != "dir" {
+			t.Errorf("dir %q: problem %+v, want one naming dir", dir, p)
+		}
+	}
+	for _, d := range []string{elsewhere, filepath.Dir(snapshots)} {
+		if m, _ := filepath.Glob(filepath.Join(d, "*", "manifest.json")); len(m) != 0 {
+			t.Errorf("snapshots written outside the snapshot directory: %v", m)
+		}
 	}
 	if rec := post(api.RoleAdmin, `{"directory":"/tmp/x"}`); rec.Code != http.StatusBadRequest {
 		t.Errorf("unknown field: status %d, want 400; %s", rec.Code, rec.Body)

@@ -38,6 +38,9 @@ type Server struct {
 	Seals    *Seals // verifiable history; its public routes need no token
 	Admin    *Admin // operator routes; nil where the log has no online snapshot
 	Verifier Verifier
+	// Limits bound failed authentications per client address and
+	// expensive reads per subject; the zero value limits nothing.
+	Limits Limits
 }
 
 // Handler returns the routes.
@@ -53,7 +56,7 @@ func (s *Server) Handler() http.Handler {
 	s.Registry.MustRegister(requests)
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, middleware.RealIP, s.accessLog(requests), middleware.Recoverer)
+	r.Use(middleware.RequestID, middleware.RealIP, s.accessLog(requests), middleware.Recoverer, noSniffNoStore)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, NewProblem(http.StatusNotFound, "no route "+r.URL.Path, ""))
 	})
@@ -71,7 +74,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Verifier != nil {
 		r.Group(func(r chi.Router) {
-			r.Use(Authenticate(s.Verifier))
+			r.Use(authenticate(s.Verifier, NewClientLimiter(s.Limits.AuthFailures, s.Limits.AuthBurst, s.Limits.MaxClients)),
+				limitExpensive(NewClientLimiter(s.Limits.Expensive, s.Limits.ExpensiveBurst, s.Limits.MaxClients)))
 			if s.Commands != nil {
 				s.Commands.Routes(r)
 			}
@@ -90,6 +94,19 @@ func (s *Server) Handler() http.Handler {
 		})
 	}
 	return r
+}
+
+// noSniffNoStore marks every answer, problems included, as not to be
+// sniffed for another content type and not to be stored by any cache:
+// answers hold campaign data for one reader's scope, and even the public
+// checkpoints change every minute, so none is worth the risk of a shared
+// cache serving it to someone else.
+func noSniffNoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // accessLog writes one structured line per request and observes its
@@ -155,4 +172,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// LongRouteTimeout is how long a route that may outlast the server's
+// write timeout has to answer: a CSV export of a whole list, an evidence
+// pack, an audit search. Such a route moves its connection's deadlines on
+// by this much when it starts.
+const LongRouteTimeout = 10 * time.Minute
+
+// longRoute moves the connection's deadlines LongRouteTimeout on. The
+// read deadline moves too: once it passes, net/http cancels the request's
+// context, even though the request was read long before.
+func longRoute(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(LongRouteTimeout)
+	// An error means the writer cannot move deadlines (a test's
+	// recorder): the server's own, if any, then hold.
+	_ = rc.SetWriteDeadline(deadline)
+	_ = rc.SetReadDeadline(deadline)
 }

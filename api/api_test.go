@@ -139,6 +139,25 @@ func TestAuthenticate(t *testing.T) {
 	noExpiry, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "x", "roles": []string{"admin"}}).SignedString(key)
 	badRole, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "x", "roles": []string{"root"}, "exp": now.Add(time.Hour).Unix()}).SignedString(key)
 	noSubject, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"roles": []string{"clerk"}, "exp": now.Add(time.Hour).Unix()}).SignedString(key)
+	claims := func(iat, exp time.Duration, withIat bool) string {
+		c := jwt.MapClaims{"sub": "clerk-u0012", "roles": []string{"clerk"}, "units": []string{"u0012"}, "exp": now.Add(exp).Unix()}
+		if withIat {
+			c["iat"] = now.Add(iat).Unix()
+		}
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
+		return tok
+	}
+	// The default most lifetime is 12 h (issue 10), with the 30 s leeway
+	// of the other time claims.
+	issuedAhead := claims(2*time.Minute, time.Hour, true)
+	issuedWithinLeeway := claims(20*time.Second, time.Hour, true)
+	thirteenHours := claims(0, 13*time.Hour, true)
+	twelveHours := claims(0, 12*time.Hour, true)
+	longNoIat := claims(0, 13*time.Hour, false)
+	shortNoIat := claims(0, time.Hour, false)
+	// Issued 11 h ago for 13 h: only 2 h are left, but the lifetime is
+	// what counts.
+	longAndOld := claims(-11*time.Hour, 2*time.Hour, true)
 
 	var seen api.Principal
 	handler := api.Authenticate(h)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -149,17 +168,29 @@ func TestAuthenticate(t *testing.T) {
 		name   string
 		header string
 		status int
+		detail string // what the 401 says, in plain words
 	}{
-		{"valid token", "Bearer " + good, 204},
-		{"no header", "", 401},
-		{"not bearer", "Basic " + good, 401},
-		{"expired", "Bearer " + expired, 401},
-		{"signed with another key", "Bearer " + otherKey, 401},
-		{"alg none", "Bearer " + none, 401},
-		{"no expiry", "Bearer " + noExpiry, 401},
-		{"unknown role", "Bearer " + badRole, 401},
-		{"no subject", "Bearer " + noSubject, 401},
-		{"garbage", "Bearer abc.def.ghi", 401},
+		{"valid token", "Bearer " + good, 204, ""},
+		{"scheme in lower case", "bearer " + good, 204, ""},
+		{"scheme in upper case", "BEARER " + good, 204, ""},
+		{"no header", "", 401, "a bearer token is required"},
+		{"not bearer", "Basic " + good, 401, "a bearer token is required"},
+		{"bearer without a token", "Bearer ", 401, "a bearer token is required"},
+		{"expired", "Bearer " + expired, 401, "the bearer token is not valid: it has expired"},
+		{"signed with another key", "Bearer " + otherKey, 401, "the bearer token is not valid: its signature does not match"},
+		{"alg none", "Bearer " + none, 401, "the bearer token is not valid: its signature does not match"},
+		{"no expiry", "Bearer " + noExpiry, 401, "the bearer token is not valid: it has no expiry"},
+		{"unknown role", "Bearer " + badRole, 401, `the bearer token is not valid: it names the role "root", which this ledger does not know`},
+		{"no subject", "Bearer " + noSubject, 401, "the bearer token is not valid: it names no subject"},
+		{"garbage", "Bearer abc.def.ghi", 401, "the bearer token is not valid: it is not a token"},
+		{"not even three parts", "Bearer abc", 401, "the bearer token is not valid: it is not a token"},
+		{"issued two minutes ahead", "Bearer " + issuedAhead, 401, "the bearer token is not valid: it was issued in the future"},
+		{"issued within the leeway", "Bearer " + issuedWithinLeeway, 204, ""},
+		{"lifetime 13 h", "Bearer " + thirteenHours, 401, "the bearer token is not valid: it is valid for 13h0m0s, longer than the 12h0m0s this ledger allows"},
+		{"lifetime 12 h", "Bearer " + twelveHours, 204, ""},
+		{"no iat, 13 h left", "Bearer " + longNoIat, 401, "longer than the 12h0m0s this ledger allows"},
+		{"no iat, 1 h left", "Bearer " + shortNoIat, 204, ""},
+		{"issued 11 h ago for 13 h", "Bearer " + longAndOld, 401, "longer than the 12h0m0s this ledger allows"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,11 +204,31 @@ func TestAuthenticate(t *testing.T) {
 				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.status, rec.Body)
 			}
 			if tt.status == 401 {
-				if p := problemOf(t, rec); p.Field != "Authorization" || rec.Header().Get("WWW-Authenticate") == "" {
+				p := problemOf(t, rec)
+				if p.Field != "Authorization" || rec.Header().Get("WWW-Authenticate") == "" {
 					t.Errorf("401 without a clear problem: %+v", p)
+				}
+				if !strings.Contains(p.Detail, tt.detail) {
+					t.Errorf("detail = %q, want %q", p.Detail, tt.detail)
+				}
+				for _, internal := range []string{"token is malformed", "JSON", "jwt", "crypto/", "illegal base64"} {
+					if strings.Contains(p.Detail, internal) {
+						t.Errorf("detail %q shows the parser's words %q", p.Detail, internal)
+					}
 				}
 			}
 		})
+	}
+	// A verifier with its own most lifetime takes what the default would refuse.
+	long := api.Authenticate(api.HS256{Key: key, MaxLifetime: 24 * time.Hour})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/x", nil)
+	req.Header.Set("Authorization", "Bearer "+thirteenHours)
+	rec := httptest.NewRecorder()
+	long.ServeHTTP(rec, req)
+	if rec.Code != 204 {
+		t.Errorf("13 h token with a 24 h most lifetime: %d, want 204; %s", rec.Code, rec.Body)
 	}
 	if seen.Subject != "clerk-u0012" || !seen.Has(api.RoleClerk) || seen.Has(api.RoleAdmin) || len(seen.Units) != 1 {
 		t.Errorf("principal = %+v", seen)

@@ -51,39 +51,24 @@ type auditQuery struct {
 	limit            int
 }
 
+// auditParams are the parameters of the audit search.
+var auditParams = []ReadParam{{Name: "actor"}, {Name: "unit"}, {Name: "from"}, {Name: "to"}, {Name: "type"}, {Name: "after"}, {Name: "limit"}}
+
 func parseAuditQuery(r *http.Request) (auditQuery, error) {
-	q := r.URL.Query()
-	a := auditQuery{actor: q.Get("actor"), unit: q.Get("unit"), typ: q.Get("type"), limit: defaultAuditLimit}
-	for _, f := range []struct {
-		name string
-		t    *time.Time
-	}{{"from", &a.from}, {"to", &a.to}} {
-		if v := q.Get(f.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return a, NewProblem(http.StatusBadRequest, f.name+" must be an RFC 3339 time such as 2026-03-31T16:00:00Z", f.name)
-			}
-			*f.t = t
-		}
+	q := newQuery(r, auditParams)
+	a := auditQuery{actor: q.str("actor"), unit: q.str("unit"), typ: q.str("type"),
+		from: q.rfc3339("from"), to: q.rfc3339("to"), limit: q.int("limit", defaultAuditLimit, 1, maxAuditLimit)}
+	if q.err == nil && !a.from.IsZero() && !a.to.IsZero() && !a.from.Before(a.to) {
+		q.bad("to", "want a time after from: the range is [from, to)")
 	}
-	if !a.from.IsZero() && !a.to.IsZero() && !a.from.Before(a.to) {
-		return a, NewProblem(http.StatusBadRequest, "to must be after from: the range is [from, to)", "to")
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAuditLimit {
-			return a, NewProblem(http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(maxAuditLimit), "limit")
-		}
-		a.limit = n
-	}
-	if v := q.Get("after"); v != "" {
+	if v := q.str("after"); v != "" && q.err == nil {
 		p, ok := parseCursor(v)
 		if !ok {
-			return a, NewProblem(http.StatusBadRequest, "after must be a cursor this endpoint returned as next", "after")
+			q.bad("after", "want a cursor this endpoint returned as next")
 		}
 		a.after = p
 	}
-	return a, nil
+	return a, q.err
 }
 
 // A cursor is a global position as Position.String writes it: "commit" or
@@ -104,6 +89,7 @@ func parseCursor(s string) (eventlog.Position, bool) {
 }
 
 func (h *History) audit(w http.ResponseWriter, r *http.Request) {
+	longRoute(w)
 	ctx := r.Context()
 	p, _ := PrincipalFrom(ctx)
 	q, err := parseAuditQuery(r)
@@ -113,6 +99,12 @@ func (h *History) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	view := h.Scope.view(p)
 	if q.unit != "" {
+		// Scope first: to anyone but the office, an unregistered unit is
+		// as out of scope as another's, so neither shows it exists.
+		if err := unitInScope(ctx, h.Scope, p, q.unit); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
 		l, err := view.lineage(ctx, q.unit)
 		if err != nil {
 			WriteProblem(w, r, err)
@@ -120,10 +112,6 @@ func (h *History) audit(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(l.chain) == 0 {
 			WriteProblem(w, r, NewProblem(http.StatusNotFound, "no unit "+q.unit, "unit"))
-			return
-		}
-		if err := h.Scope.Check(ctx, p, q.unit); err != nil {
-			WriteProblem(w, r, err)
 			return
 		}
 	}

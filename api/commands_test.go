@@ -470,8 +470,13 @@ func TestHistory(t *testing.T) {
 	if code, _ := d.get("/v1/history/"+stream, token(t, "analyst-1", api.RoleAnalyst)); code != 403 {
 		t.Errorf("history for an analyst: %d, want 403", code)
 	}
-	if code, _ := d.get("/v1/history/pledge-nope", clerk); code != 404 {
-		t.Errorf("history of a missing stream: %d, want 404", code)
+	// Whom a missing stream concerns is unknown: out of a clerk's scope
+	// (403, as for another's), in the office's (404).
+	if code, _ := d.get("/v1/history/pledge-nope", clerk); code != 403 {
+		t.Errorf("history of a missing stream for a clerk: %d, want 403", code)
+	}
+	if code, _ := d.get("/v1/history/pledge-nope", token(t, "office-1", api.RoleOffice)); code != 404 {
+		t.Errorf("history of a missing stream for the office: %d, want 404", code)
 	}
 	if code, _ := d.get("/v1/history/"+stream+"?as_of=yesterday", clerk); code != 400 {
 		t.Errorf("bad as_of: %d, want 400", code)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -24,7 +25,7 @@ type csvWriter[T any] struct {
 
 func newCSVWriter[T any](w http.ResponseWriter, name string) *csvWriter[T] {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.Header().Set("Content-Disposition", attachment(name+".csv"))
 	w.WriteHeader(http.StatusOK)
 	c := &csvWriter[T]{w: w, out: csv.NewWriter(w)}
 	_, c.err = w.Write([]byte("\ufeff"))
@@ -65,6 +66,18 @@ func (c *csvWriter[T]) fail(err error) {
 
 func (c *csvWriter[T]) flush() {
 	c.out.Flush()
+}
+
+// attachment is the Content-Disposition of a download named name. The
+// name comes from the request's path (a group, a stream, a unit), so it
+// is quoted and escaped by mime.FormatMediaType (RFC 6266, with
+// an RFC 5987 filename* for what is not ASCII), never pasted between quotes
+// where a '"' would end the parameter and start another.
+func attachment(name string) string {
+	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
+		return v
+	}
+	return "attachment" // not reached: the type and parameter name are valid
 }
 
 var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -45,22 +47,16 @@ func (h *History) Routes(r chi.Router) {
 func (h *History) stream(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	stream := chi.URLParam(r, "stream")
+	q := newQuery(r, []ReadParam{{Name: "as_of"}})
 	var asOf *time.Time
-	if v := r.URL.Query().Get("as_of"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			WriteProblem(w, r, NewProblem(http.StatusBadRequest, "as_of must be an RFC 3339 time such as 2026-03-31T16:00:00Z", "as_of"))
-			return
-		}
+	if t := q.rfc3339("as_of"); q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	} else if !t.IsZero() {
 		asOf = &t
 	}
-	events, err := readStream(r, h.Log, stream)
+	events, err := streamInScope(r, h.Log, h.Scope, p, stream)
 	if err != nil {
-		WriteProblem(w, r, err)
-		return
-	}
-	unit := streamUnit(events)
-	if err := h.Scope.Check(r.Context(), p, unit); err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
@@ -86,6 +82,53 @@ func (h *History) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Events = events
 	writeJSON(w, http.StatusOK, res)
+}
+
+// streamInScope reads a stream for p, deciding scope before existence:
+// a stream outside p's scope and one that does not exist get the same
+// 403, so that neither its existence nor its length shows. Whom a stream
+// that does not exist concerns is unknown, so it is out of everyone's
+// scope but the office's, which covers everything and so is told 404.
+func streamInScope(r *http.Request, log eventlog.Store, scope Scope, p Principal, stream string) ([]eventlog.Event, error) {
+	events, err := readStream(r, log, stream)
+	var missing *Problem
+	if errors.As(err, &missing) && missing.Status == http.StatusNotFound {
+		if p.Has(RoleOffice) {
+			return nil, err
+		}
+		return nil, streamOutOfScope(p, stream)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := scope.Check(r.Context(), p, streamUnit(events)); err != nil {
+		if refusal(err) {
+			return nil, streamOutOfScope(p, stream)
+		}
+		return nil, err
+	}
+	return events, nil
+}
+
+// unitInScope is Scope.Check with one answer for every refusal: a unit
+// outside p's scope and one that is not registered are the same 403.
+func unitInScope(ctx context.Context, scope Scope, p Principal, unit string) error {
+	err := scope.Check(ctx, p, unit)
+	if refusal(err) {
+		return forbidden("unit %s is outside the scope of %s", unit, p.Subject)
+	}
+	return err
+}
+
+func streamOutOfScope(p Principal, stream string) error {
+	return forbidden("stream %s is outside the scope of %s", stream, p.Subject)
+}
+
+// refusal reports whether a scope check refused (403), or could not place
+// the unit at all (422: not registered), as opposed to failing to read.
+func refusal(err error) bool {
+	var p *Problem
+	return errors.As(err, &p) && (p.Status == http.StatusForbidden || p.Status == http.StatusUnprocessableEntity)
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -25,6 +25,9 @@ var JWKSAlgorithms = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodEdD
 type JWKSOptions struct {
 	Issuer   string // required issuer (iss); "" accepts any
 	Audience string // required audience (aud); "" accepts any
+	// MaxLifetime is the longest validity a token may claim; 0 means
+	// DefaultMaxLifetime.
+	MaxLifetime time.Duration
 
 	// Client fetches the key set; the default times out after 10 s.
 	Client *http.Client
@@ -46,6 +49,7 @@ type JWKSOptions struct {
 // a token names an unknown key id (rate-limited).
 type JWKS struct {
 	issuer, audience string
+	maxLifetime      time.Duration
 	keys             keyfunc.Keyfunc
 	stop             context.CancelFunc
 }
@@ -93,7 +97,7 @@ func NewJWKS(ctx context.Context, rawURL string, o JWKSOptions) (*JWKS, error) {
 		stop()
 		return nil, fmt.Errorf("JWKS %s: %w", rawURL, err)
 	}
-	return &JWKS{issuer: o.Issuer, audience: o.Audience, keys: keys, stop: stop}, nil
+	return &JWKS{issuer: o.Issuer, audience: o.Audience, maxLifetime: o.MaxLifetime, keys: keys, stop: stop}, nil
 }
 
 // CheckJWKSURL reports whether u is an absolute http(s) URL.
@@ -114,11 +118,11 @@ func (j *JWKS) Verify(token string) (Principal, error) {
 	key := func(t *jwt.Token) (any, error) {
 		k, err := keyOf(t)
 		if errors.Is(err, jwkset.ErrKeyNotFound) {
-			return nil, fmt.Errorf("no key with id %q in the key set", t.Header["kid"])
+			return nil, &TokenError{Reason: fmt.Sprintf("it names the key %q, which is not in the key set", t.Header["kid"]), Cause: err}
 		}
 		return k, err
 	}
-	return verify(token, key, JWKSAlgorithms, j.issuer, j.audience)
+	return verify(token, key, JWKSAlgorithms, j.issuer, j.audience, j.maxLifetime)
 }
 
 // Close stops refreshing the key set.

@@ -20,6 +20,12 @@ func (s *Server) OpenAPI() map[string]any {
 	problem := map[string]any{"$ref": "#/components/schemas/Problem"}
 	problems := func(codes ...int) map[string]any {
 		out := map[string]any{}
+		if slices.Contains(codes, http.StatusUnauthorized) {
+			// Every route behind a token may answer 429 (with
+			// Retry-After) to an address that failed authentication too
+			// often, or to a subject past its expensive reads.
+			codes = append(codes, http.StatusTooManyRequests)
+		}
 		for _, c := range codes {
 			out[itoaInt(c)] = map[string]any{"description": http.StatusText(c),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
@@ -146,7 +152,7 @@ func (s *Server) OpenAPI() map[string]any {
 			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotTaken](), 0)}}}
 		paths["/v1/admin/snapshots"] = map[string]any{"post": map[string]any{
 			"summary": "Online snapshot of the embedded event log (Pebble checkpoint and manifest) into a new directory on the server; " +
-				"without dir, under <data-dir>/snapshots/<UTC time>. Restore with ledgerctl restore.",
+				"always under <data-dir>/snapshots/: dir names the new directory there (one name, no path), default the UTC time. Restore with ledgerctl restore.",
 			"x-roles":     adminRoles,
 			"requestBody": map[string]any{"required": false, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotRequest](), 0)}}},
 			"responses":   responses,
@@ -180,7 +186,9 @@ func (s *Server) OpenAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "cxzy ledger", "version": "1",
-			"description": "Event-sourced audit ledger of the 创先争优 campaign. Errors are RFC 9457 problem+json naming the field at fault."},
+			"description": "Event-sourced audit ledger of the 创先争优 campaign. Errors are RFC 9457 problem+json naming the field at fault. " +
+				"Query parameters are strict: a pair that does not parse, an unknown parameter and a single-valued one given twice are 400. " +
+				"Every answer carries X-Content-Type-Options: nosniff and Cache-Control: no-store."},
 		"paths":    paths,
 		"security": []any{map[string]any{"bearer": []any{}}},
 		"components": map[string]any{

@@ -2,8 +2,10 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,16 +30,72 @@ func (q *query) bad(name, format string, args ...any) {
 	q.fail(NewProblem(http.StatusBadRequest, name+": "+fmt.Sprintf(format, args...), name))
 }
 
-// known rejects parameters the route does not take, so a misspelt filter
-// ("color") is an error rather than a silently wider answer.
-func (q *query) known(params []ReadParam) {
-	for name := range q.values {
-		found := false
-		for _, p := range params {
-			found = found || p.Name == name
+// newQuery reads r's query string strictly for a route that takes
+// params: a pair that does not parse, a parameter the route does not
+// take and a single-valued one given twice are each a 400 naming it. Go's
+// r.URL.Query() would drop a pair it cannot parse ("colour=red;") without
+// a word, and so answer a wider question than the one asked.
+func newQuery(r *http.Request, params []ReadParam) *query {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	q := &query{values: values}
+	if err != nil {
+		q.fail(malformedPair(r.URL.RawQuery))
+	}
+	q.known(params)
+	return q
+}
+
+// malformedPair finds the pair of a raw query that url.ParseQuery
+// refuses, and names its parameter.
+func malformedPair(raw string) error {
+	for pair := range strings.SplitSeq(raw, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		name := key
+		if k, err := url.QueryUnescape(key); err == nil {
+			name = k
 		}
-		if !found {
-			q.bad(name, "this route takes no such parameter")
+		if name == "" {
+			name = pair
+		}
+		name = shortName(name)
+		switch _, kerr := url.QueryUnescape(key); {
+		case strings.Contains(pair, ";"):
+			return NewProblem(http.StatusBadRequest, name+": the query holds a ';': separate parameters with '&', and write a ';' in a value as %3B", name)
+		case kerr != nil:
+			return NewProblem(http.StatusBadRequest, name+": the parameter's name holds a '%' not followed by two hex digits (write a '%' as %25)", name)
+		}
+		if _, err := url.QueryUnescape(value); err != nil {
+			return NewProblem(http.StatusBadRequest, name+": the value holds a '%' not followed by two hex digits (write a '%' as %25)", name)
+		}
+	}
+	return NewProblem(http.StatusBadRequest, "the query string does not parse", "query")
+}
+
+// shortName cuts a parameter name a client made up to a length fit to
+// quote back.
+func shortName(name string) string {
+	if len(name) <= 64 {
+		return name
+	}
+	return strings.ToValidUTF8(name[:64], "") + "..."
+}
+
+// known rejects parameters the route does not take, so a misspelt filter
+// ("color") is an error rather than a silently wider answer, and a
+// single-valued one given more than once ("area=a&area=b"), of which one
+// would be silently ignored.
+func (q *query) known(params []ReadParam) {
+	for _, name := range slices.Sorted(maps.Keys(q.values)) {
+		i := slices.IndexFunc(params, func(p ReadParam) bool { return p.Name == name })
+		switch {
+		case i < 0:
+			label := shortName(name)
+			if label == "" {
+				label = "=" // a pair with no name at all
+			}
+			q.bad(label, "this route takes no such parameter")
+		case !params[i].Repeat && len(q.values[name]) > 1:
+			q.bad(name, "given %d times: give it once", len(q.values[name]))
 		}
 	}
 }
@@ -180,6 +238,19 @@ func (q *query) moment(name string, loc *time.Location, sinceMidnight time.Durat
 		return time.Time{}
 	}
 	return d.Start(loc).Add(sinceMidnight)
+}
+
+// rfc3339 reads an RFC 3339 time; absent, the zero time.
+func (q *query) rfc3339(name string) time.Time {
+	s := q.str(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		q.bad(name, "want an RFC 3339 time such as 2026-03-31T16:00:00Z")
+	}
+	return t
 }
 
 func (q *query) oneOf(name string, options ...string) string {

@@ -194,8 +194,7 @@ func (rd *Reads) Routes(r chi.Router) {
 	for _, rt := range ReadRoutes() {
 		r.Get(rt.Pattern, requireRole(rt.Roles, func(w http.ResponseWriter, req *http.Request) {
 			p, _ := PrincipalFrom(req.Context())
-			q := &query{values: req.URL.Query()}
-			q.known(rt.Params)
+			q := newQuery(req, rt.Params)
 			pos, err := rd.waitFor(req.Context(), q)
 			if err != nil {
 				WriteProblem(w, req, err)
@@ -536,6 +535,7 @@ func serveList[T any](w http.ResponseWriter, r *http.Request, format, name, afte
 		writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
 		return
 	}
+	longRoute(w)
 	// The first page is read before anything is written, so a bad cursor
 	// or an unreachable ClickHouse is still a problem answer.
 	rows, next, err := page(r.Context(), after, 1000)

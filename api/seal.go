@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -66,12 +67,28 @@ func (s *Seals) Routes(r chi.Router) {
 // refused with advice, not left to run for minutes.
 const maxPackScan = 2_000_000
 
-func (s *Seals) keys(w http.ResponseWriter, _ *http.Request) {
+// noParams answers 400 to a request of a route that takes no query
+// parameters but was given some, and reports whether it did.
+func noParams(w http.ResponseWriter, r *http.Request) bool {
+	if q := newQuery(r, nil); q.err != nil {
+		WriteProblem(w, r, q.err)
+		return true
+	}
+	return false
+}
+
+func (s *Seals) keys(w http.ResponseWriter, r *http.Request) {
+	if noParams(w, r) {
+		return
+	}
 	writeJSON(w, http.StatusOK, KeysAnswer{Keys: s.Keys,
 		Note: "Ed25519 verifier keys of signed notes (golang.org/x/mod/sumdb/note); the first signs new checkpoints"})
 }
 
 func (s *Seals) latest(w http.ResponseWriter, r *http.Request) {
+	if noParams(w, r) {
+		return
+	}
 	cp, ok, err := s.Sealer.Latest()
 	if err == nil && !ok {
 		err = NewProblem(http.StatusNotFound, "no checkpoint has been sealed yet", "")
@@ -94,6 +111,9 @@ func (s *Seals) checkpointAt(size uint64, field string) (seal.Checkpoint, error)
 }
 
 func (s *Seals) bySize(w http.ResponseWriter, r *http.Request) {
+	if noParams(w, r) {
+		return
+	}
 	size, err := strconv.ParseUint(chi.URLParam(r, "size"), 10, 64)
 	if err != nil {
 		WriteProblem(w, r, NewProblem(http.StatusBadRequest, "size must be a whole number", "size"))
@@ -108,8 +128,7 @@ func (s *Seals) bySize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Seals) consistency(w http.ResponseWriter, r *http.Request) {
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "from"}, {Name: "to"}})
+	q := newQuery(r, []ReadParam{{Name: "from"}, {Name: "to"}})
 	from, to := q.uint("from"), q.uint("to")
 	if q.err == nil && (from == 0 || to < from) {
 		q.bad("from", "want 0 < from <= to, two checkpoint sizes")
@@ -141,13 +160,10 @@ func (s *Seals) sealNow(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, cp)
 }
 
-// target reads the checkpoint a proof is asked against: size=N, or the
-// latest; and since=N, a checkpoint the reader holds.
-func (s *Seals) target(q *query) (cp seal.Checkpoint, since *seal.Checkpoint, err error) {
-	size, sinceSize := q.uint("size"), q.uint("since")
-	if q.err != nil {
-		return cp, nil, q.err
-	}
+// target finds the checkpoint a proof is asked against: size, or the
+// latest when size is 0; and sinceSize, a checkpoint the reader holds
+// (0: none).
+func (s *Seals) target(size, sinceSize uint64) (cp seal.Checkpoint, since *seal.Checkpoint, err error) {
 	if size > 0 {
 		cp, err = s.checkpointAt(size, "size")
 	} else {
@@ -164,35 +180,37 @@ func (s *Seals) target(q *query) (cp seal.Checkpoint, since *seal.Checkpoint, er
 	return cp, &held, err
 }
 
+// inclusion proves one event. The order of the answers keeps what the
+// caller may not see hidden: parameters (400), then scope and the
+// stream's existence (403 alike, or 404 to the office), then the
+// checkpoint and the version (404), then whether it is sealed (409).
 func (s *Seals) inclusion(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "stream"}, {Name: "version"}, {Name: "size"}})
-	stream, version := q.str("stream"), q.uint("version")
+	q := newQuery(r, []ReadParam{{Name: "stream"}, {Name: "version"}, {Name: "size"}})
+	stream, version, size := q.str("stream"), q.uint("version"), q.uint("size")
 	if q.err == nil && (stream == "" || version == 0) {
 		q.bad("stream", "give the event's stream and version")
 	}
-	cp, _, err := s.target(q)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	events, err := streamInScope(r, s.Log, s.Scope, p, stream)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	evs, err := s.Log.ReadStream(r.Context(), stream, version, eventlog.Forwards, 1)
-	if err == nil && (len(evs) == 0 || evs[0].Version != version) {
-		err = NewProblem(http.StatusNotFound, fmt.Sprintf("no version %d of %s", version, stream), "version")
-	}
-	if errors.Is(err, eventlog.ErrStreamNotFound) {
-		err = NewProblem(http.StatusNotFound, "no stream "+stream, "stream")
-	}
+	cp, _, err := s.target(size, 0)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	e := evs[0]
-	if err := s.Scope.Check(r.Context(), p, e.Unit); err != nil {
-		WriteProblem(w, r, err)
+	i := slices.IndexFunc(events, func(e eventlog.Event) bool { return e.Version == version })
+	if i < 0 {
+		WriteProblem(w, r, NewProblem(http.StatusNotFound, fmt.Sprintf("no version %d of %s", version, stream), "version"))
 		return
 	}
+	e := events[i]
 	index, err := s.Sealer.Tree.IndexOf(e.Position)
 	if err == nil && index >= cp.Size {
 		err = seal.ErrSize
@@ -215,21 +233,22 @@ func (s *Seals) inclusion(w http.ResponseWriter, r *http.Request) {
 // streamPack answers the evidence pack of a whole stream: every event of
 // it up to the checkpoint, proved in it.
 func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
+	longRoute(w)
 	p, _ := PrincipalFrom(r.Context())
 	stream := chi.URLParam(r, "stream")
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "size"}, {Name: "since"}})
-	cp, since, err := s.target(q)
+	q := newQuery(r, []ReadParam{{Name: "size"}, {Name: "since"}})
+	size, sinceSize := q.uint("size"), q.uint("since")
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	events, err := streamInScope(r, s.Log, s.Scope, p, stream)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	events, err := readStream(r, s.Log, stream)
+	cp, since, err := s.target(size, sinceSize)
 	if err != nil {
-		WriteProblem(w, r, err)
-		return
-	}
-	if err := s.Scope.Check(r.Context(), p, streamUnit(events)); err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
@@ -254,7 +273,7 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+stream+`.json"`)
+	w.Header().Set("Content-Disposition", attachment("evidence-"+stream+".json"))
 	writeJSON(w, http.StatusOK, pack)
 }
 
@@ -262,19 +281,25 @@ func (s *Seals) streamPack(w http.ResponseWriter, r *http.Request) {
 // for a period: every event recorded in [from, to) that the checkpoint
 // seals, with its proof, as far as the caller's scope reaches.
 func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
+	longRoute(w)
 	ctx := r.Context()
 	p, _ := PrincipalFrom(ctx)
 	unit := chi.URLParam(r, "unit")
-	q := &query{values: r.URL.Query()}
-	q.known([]ReadParam{{Name: "from"}, {Name: "to"}, {Name: "size"}, {Name: "since"}})
+	q := newQuery(r, []ReadParam{{Name: "from"}, {Name: "to"}, {Name: "size"}, {Name: "since"}})
 	from, to := q.instant("from", domain.DefaultLocation()), q.instant("to", domain.DefaultLocation())
 	if q.err == nil && (from.IsZero() || to.IsZero() || !from.Before(to)) {
 		q.bad("to", "give a period: from and to (RFC 3339 times or dates), from before to")
 	}
-	cp, since, err := s.target(q)
+	size, sinceSize := q.uint("size"), q.uint("since")
+	err := q.err
 	if err == nil {
-		err = s.Scope.Check(ctx, p, unit)
+		err = unitInScope(ctx, s.Scope, p, unit)
 	}
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	cp, since, err := s.target(size, sinceSize)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
@@ -339,6 +364,6 @@ func (s *Seals) unitPack(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+unit+`.json"`)
+	w.Header().Set("Content-Disposition", attachment("evidence-"+unit+".json"))
 	writeJSON(w, http.StatusOK, pack)
 }

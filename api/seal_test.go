@@ -190,7 +190,7 @@ func (d *district) serveSeals(t *testing.T) (*seal.Sealer, string) {
 	signer, _ := seal.LoadSigner(skey, "")
 	h := command.NewHandler(d.log, catalog.New())
 	sealer := &seal.Sealer{Log: d.log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/api-test"}
-	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: secret}, Commands: d.cmds,
+	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: secret}, Commands: d.cmds, History: d.history,
 		Seals: &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: h}, Keys: []string{vkey}}}).Handler())
 	t.Cleanup(srv.Close)
 	d.srv = srv

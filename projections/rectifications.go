@@ -445,7 +445,13 @@ func QueryRectifications(ctx context.Context, q Querier, db string, f Rectificat
 		if err == nil {
 			err = json.Unmarshal(raw, &c)
 		}
-		if err != nil || c.Sort != sort {
+		if err != nil || c.Sort != sort || c.ID == "" {
+			return nil, "", ErrRectificationCursor
+		}
+		// A cursor that decodes is still the client's text: its deadline
+		// must be a date before it reaches toDate, which would fail the
+		// query (a 503) rather than refuse the cursor.
+		if _, derr := domain.ParseDate(c.Deadline); sort != "id" && derr != nil {
 			return nil, "", ErrRectificationCursor
 		}
 		if sort == "id" {

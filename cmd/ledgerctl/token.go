@@ -20,7 +20,7 @@ func (e env) token(args []string) int {
 	roles := fs.String("role", "", "roles, comma-separated: "+fmt.Sprint(api.Roles)+" (required)")
 	scope := fs.String("scope", "", "units, comma-separated, whose subtrees the principal acts in")
 	group := fs.String("group", "", "the inspection group whose assignment the principal acts in")
-	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid")
+	ttl := fs.Duration("ttl", api.DefaultMaxLifetime, "how long the token is valid; ledgerd refuses tokens valid longer than its --jwt-max-lifetime (12h by default)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -38,6 +38,10 @@ func (e env) token(args []string) int {
 	case *ttl <= 0:
 		fmt.Fprintln(e.stderr, "ledgerctl token: --ttl must be positive")
 		return exitUsage
+	}
+	if *ttl > api.DefaultMaxLifetime {
+		// Minted all the same: a ledgerd may allow more.
+		fmt.Fprintf(e.stderr, "ledgerctl token: warning: a ledgerd with the default --jwt-max-lifetime refuses tokens valid longer than %s\n", api.DefaultMaxLifetime)
 	}
 	p := api.Principal{Subject: *subject, Group: *group}
 	for _, r := range strings.Split(*roles, ",") {

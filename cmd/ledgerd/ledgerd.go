@@ -19,6 +19,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/time/rate"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/cxzy/ledger/api"
@@ -56,6 +57,16 @@ type Config struct {
 	JWKSURL     string
 	JWTIssuer   string
 	JWTAudience string
+	// JWTMaxLifetime is the longest validity a token may claim, in either
+	// mode: exp - iat, or exp - now for a token without iat.
+	JWTMaxLifetime time.Duration
+	// Limits bound failed authentications per client address and
+	// expensive reads (CSV exports, audit searches, evidence packs) per
+	// token subject.
+	Limits api.Limits
+	// HTTP is the server's connection deadlines; ParseConfig sets
+	// DefaultHTTPTimeouts.
+	HTTP HTTPTimeouts
 	// LeaderElect runs the projector and the watcher only while this
 	// replica holds the Kubernetes Lease LeaderNamespace/LeaseName, so
 	// that several replicas run one copy of them (see package lead).
@@ -98,6 +109,16 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.JWKSURL, "jwks-url", def("LEDGER_JWKS_URL", ""), "verify RS256/EdDSA bearer tokens with the JWK Set at this http(s) URL (LEDGER_JWKS_URL)")
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", def("LEDGER_JWT_ISSUER", ""), "issuer (iss) required of tokens verified with --jwks-url (LEDGER_JWT_ISSUER)")
 	fs.StringVar(&c.JWTAudience, "jwt-audience", def("LEDGER_JWT_AUDIENCE", ""), "audience (aud) required of tokens verified with --jwks-url (LEDGER_JWT_AUDIENCE)")
+	maxLifetime := def("LEDGER_JWT_MAX_LIFETIME", api.DefaultMaxLifetime.String())
+	fs.StringVar(&maxLifetime, "jwt-max-lifetime", maxLifetime, "refuse tokens valid for longer than this (exp - iat), e.g. 12h (LEDGER_JWT_MAX_LIFETIME)")
+	authBurst := def("LEDGER_AUTH_FAIL_BURST", strconv.Itoa(api.DefaultLimits.AuthBurst))
+	authEvery := def("LEDGER_AUTH_FAIL_EVERY", interval(api.DefaultLimits.AuthFailures))
+	expBurst := def("LEDGER_EXPENSIVE_BURST", strconv.Itoa(api.DefaultLimits.ExpensiveBurst))
+	expEvery := def("LEDGER_EXPENSIVE_EVERY", interval(api.DefaultLimits.Expensive))
+	fs.StringVar(&authBurst, "auth-fail-burst", authBurst, "failed authentications a client address may make before it is answered 429; 0 does not limit (LEDGER_AUTH_FAIL_BURST)")
+	fs.StringVar(&authEvery, "auth-fail-every", authEvery, "a client address may fail one more authentication per this interval, e.g. 1m (LEDGER_AUTH_FAIL_EVERY)")
+	fs.StringVar(&expBurst, "expensive-burst", expBurst, "CSV exports, audit searches and evidence packs a token subject may ask for at once; 0 does not limit (LEDGER_EXPENSIVE_BURST)")
+	fs.StringVar(&expEvery, "expensive-every", expEvery, "a token subject may ask for one more expensive read per this interval, e.g. 2s (LEDGER_EXPENSIVE_EVERY)")
 	var sealEvery, sealVerifiers string
 	c.Seal.flags(fs, def, &sealEvery, &sealVerifiers)
 	if err := fs.Parse(args); err != nil {
@@ -124,6 +145,18 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if c.WatchEvery, err = time.ParseDuration(every); err != nil || c.WatchEvery <= 0 {
 		return c, fmt.Errorf("--watch-every (LEDGER_WATCH_EVERY) %q: want a positive duration such as 1m", every)
 	}
+	if c.JWTMaxLifetime, err = time.ParseDuration(maxLifetime); err != nil || c.JWTMaxLifetime <= 0 {
+		return c, fmt.Errorf("--jwt-max-lifetime (LEDGER_JWT_MAX_LIFETIME) %q: want a positive duration such as 12h", maxLifetime)
+	}
+	if c.Limits.AuthFailures, c.Limits.AuthBurst, err = parseLimit("--auth-fail-burst (LEDGER_AUTH_FAIL_BURST)", authBurst,
+		"--auth-fail-every (LEDGER_AUTH_FAIL_EVERY)", authEvery); err != nil {
+		return c, err
+	}
+	if c.Limits.Expensive, c.Limits.ExpensiveBurst, err = parseLimit("--expensive-burst (LEDGER_EXPENSIVE_BURST)", expBurst,
+		"--expensive-every (LEDGER_EXPENSIVE_EVERY)", expEvery); err != nil {
+		return c, err
+	}
+	c.HTTP = DefaultHTTPTimeouts
 	if c.LeaderElect, err = strconv.ParseBool(leaderElect); err != nil {
 		return c, fmt.Errorf("--leader-elect (LEDGER_LEADER_ELECT) %q: want true or false", leaderElect)
 	}
@@ -135,6 +168,45 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	return c, c.Validate()
 }
+
+// interval writes a rate as the interval between two events, for a flag's
+// default.
+func interval(l rate.Limit) string {
+	return time.Duration(float64(time.Second) / float64(l)).String()
+}
+
+// parseLimit reads a limit given as a burst and the interval at which one
+// more is allowed; a burst of 0 limits nothing.
+func parseLimit(burstName, burstText, everyName, everyText string) (rate.Limit, int, error) {
+	burst, err := strconv.Atoi(burstText)
+	if err != nil || burst < 0 {
+		return 0, 0, fmt.Errorf("%s %q: want a whole number, 0 for no limit", burstName, burstText)
+	}
+	d, err := time.ParseDuration(everyText)
+	if err != nil || d <= 0 {
+		return 0, 0, fmt.Errorf("%s %q: want a positive duration such as 1m", everyName, everyText)
+	}
+	if burst == 0 {
+		return 0, 0, nil
+	}
+	return rate.Every(d), burst, nil
+}
+
+// HTTPTimeouts are the server's deadlines on a connection.
+type HTTPTimeouts struct {
+	// ReadHeader bounds reading a request's headers, Read the whole
+	// request with its body: a client sending a byte every few seconds
+	// is cut off after it. Write bounds a handler and its answer; the
+	// routes that may take longer (CSV exports, evidence packs, audit
+	// searches) move their own deadlines on (api.LongRouteTimeout).
+	// Idle bounds a kept-alive connection between requests.
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// DefaultHTTPTimeouts: 10 s for headers, 30 s for a request (a 1 MiB
+// body needs 35 KB/s), 60 s for a handler and its answer (a read that
+// waits for the projections waits 10 s at most), 2 min of idle keep-alive.
+var DefaultHTTPTimeouts = HTTPTimeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: time.Minute, Idle: 2 * time.Minute}
 
 // Validate names what is wrong with the configuration.
 func (c Config) Validate() error {
@@ -278,11 +350,11 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeStores()
 		return err
 	}
-	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness(), Seals: seals}
+	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness(), Seals: seals, Limits: m.cfg.Limits}
 	switch {
 	case m.cfg.JWKSURL != "":
 		jwks, err := api.NewJWKS(context.Background(), m.cfg.JWKSURL, api.JWKSOptions{
-			Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience, Logger: m.logger,
+			Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience, MaxLifetime: m.cfg.JWTMaxLifetime, Logger: m.logger,
 		})
 		if err != nil {
 			ln.Close()
@@ -292,7 +364,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.jwks = jwks
 		s.Verifier = jwks
 	case m.cfg.JWTSecret != "":
-		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret)}
+		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret), MaxLifetime: m.cfg.JWTMaxLifetime}
 	default:
 		m.logger.Warn("neither LEDGER_JWT_SECRET nor LEDGER_JWKS_URL is set: the command API is off")
 	}
@@ -308,7 +380,8 @@ func (m *Main) Run(ctx context.Context) error {
 			s.Admin = &api.Admin{Log: snap, SnapshotDir: filepath.Join(m.cfg.Log.DataDir, "snapshots")}
 		}
 	}
-	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: m.cfg.HTTP.ReadHeader, ReadTimeout: m.cfg.HTTP.Read,
+		WriteTimeout: m.cfg.HTTP.Write, IdleTimeout: m.cfg.HTTP.Idle}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.srv.Serve(ln) }()
 
