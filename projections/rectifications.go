@@ -214,9 +214,12 @@ func (m *Rectifications) Expect(e Event, figures map[string]int64) {
 }
 
 // rectContribution is what one item adds to the figures, overall and for
-// its area.
+// its area, and the item itself with the values the tracking views rely
+// on: its state and its original and current deadline. Dates are written
+// as the table should hold them, so a date ClickHouse cannot store (a
+// Date before 1970 or after 2105 wraps around in 18.16) is a difference.
 func rectContribution(r *rectification.Rectification, area string) map[string]int64 {
-	c := map[string]int64{}
+	c := map[string]int64{rectItem(r.ID(), r.State().String(), rectDate(r.OriginalDeadline()), rectDate(r.Deadline())): 1}
 	add := func(name string, v int64) { addRectFigure(c, area, name, v) }
 	add("total", 1)
 	add("state="+r.State().String(), 1)
@@ -238,6 +241,13 @@ func addRectFigure(figures map[string]int64, area, name string, v int64) {
 	}
 	figures["rectifications."+name] += v
 	figures["rectifications."+name+"{area="+area+"}"] += v
+}
+
+// rectItem names one item's figure by its values; dates are those of
+// Date columns, as the table writes and reads them.
+func rectItem(id, state string, original, deadline time.Time) string {
+	return "rectifications.item{id=" + id + ",state=" + state +
+		",original_deadline=" + domain.DateOf(original).String() + ",deadline=" + domain.DateOf(deadline).String() + "}"
 }
 
 func rectGranted(r *rectification.Rectification) int {
@@ -274,6 +284,21 @@ func (m *Rectifications) Actual(ctx context.Context, q Querier, db string) (map[
 		add("extensions_granted", granted)
 		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("rectifications: actual: %w", err)
+	}
+	// Every item's values, compared in Go: sums would let two wrong
+	// dates cancel out, and could not say which item is wrong.
+	err = queryEach(ctx, q, `SELECT id, state, original_deadline, deadline FROM `+db+`.`+RectificationsTable+` FINAL`,
+		func(scan func(...any) error) error {
+			var id, state string
+			var original, deadline time.Time
+			if err := scan(&id, &state, &original, &deadline); err != nil {
+				return err
+			}
+			figures[rectItem(id, state, original, deadline)]++
+			return nil
+		})
 	if err != nil {
 		return nil, fmt.Errorf("rectifications: actual: %w", err)
 	}

@@ -1,10 +1,15 @@
 package seal
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -13,8 +18,16 @@ import (
 	"github.com/cxzy/ledger/eventlog"
 )
 
-// PackFormat names the evidence pack format; a verifier refuses others.
-const PackFormat = "cxzy-ledger-evidence/1"
+// PackFormat names the evidence pack format BuildPack writes. In format 2
+// each event also carries its payload as base64 of the exact bytes its
+// hash covers, so a pack that went through a JSON re-formatter (jq .,
+// an editor, a pretty-printer) still verifies.
+const PackFormat = "cxzy-ledger-evidence/2"
+
+// PackFormatV1 is the first format, still verified: its events carry
+// the payload only as embedded JSON, whose bytes (which the hash covers)
+// a re-formatter changes.
+const PackFormatV1 = "cxzy-ledger-evidence/1"
 
 // Pack is an evidence pack: events, each with its inclusion proof in one
 // signed checkpoint, as one JSON document that proves itself offline
@@ -35,9 +48,15 @@ type Pack struct {
 // PackEvent is one event with the proof that it is leaf LeafIndex of the
 // checkpoint's tree.
 type PackEvent struct {
-	Event     eventlog.Event `json:"event"`
-	LeafIndex uint64         `json:"leaf_index"`
-	Proof     [][]byte       `json:"inclusion_proof"`
+	// Event is the event as recorded; its payload is embedded as JSON for
+	// people to read, which a re-formatter may re-encode.
+	Event eventlog.Event `json:"event"`
+	// Payload (format 2) is the payload exactly as recorded and hashed,
+	// in base64, which no JSON re-formatter changes. The verifier hashes
+	// these bytes and requires Event.Payload to say the same.
+	Payload   []byte   `json:"payload_base64,omitempty"`
+	LeafIndex uint64   `json:"leaf_index"`
+	Proof     [][]byte `json:"inclusion_proof"`
 }
 
 // Consistency proves the tree of ToSize leaves extends the one of
@@ -69,7 +88,7 @@ func BuildPack(ctx context.Context, tree *Tree, cp Checkpoint, subject, stream s
 		if err != nil {
 			return Pack{}, err
 		}
-		p.Events = append(p.Events, PackEvent{Event: events[i], LeafIndex: index, Proof: pr})
+		p.Events = append(p.Events, PackEvent{Event: events[i], Payload: events[i].Payload, LeafIndex: index, Proof: pr})
 	}
 	if since != nil {
 		if since.Size > cp.Size {
@@ -108,11 +127,11 @@ func fail(format string, args ...any) error {
 // checkpoint's tree at its leaf; global order; the stream chain between
 // the pack's events (and, for a whole-stream pack, that none is missing);
 // and, when held is not nil, that the pack's checkpoint extends the
-// checkpoint the reader held before.
+// checkpoint the reader held before. It reads formats 2 and 1.
 func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error) {
 	var r Report
-	if p.Format != PackFormat {
-		return r, fail("format %q, want %q", p.Format, PackFormat)
+	if p.Format != PackFormat && p.Format != PackFormatV1 {
+		return r, fail("format %q, want %q (or the earlier %q)", p.Format, PackFormat, PackFormatV1)
 	}
 	cp, err := Open([]byte(p.Checkpoint.Note), trusted)
 	if err != nil {
@@ -150,9 +169,24 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 	var prev *PackEvent
 	for i := range p.Events {
 		pe := &p.Events[i]
-		e := &pe.Event
+		// e is the event as hashed: with the exact payload bytes when the
+		// pack carries them.
+		ev := pe.Event
+		e := &ev
 		where := fmt.Sprintf("event %d (%s v%d)", i+1, e.Stream, e.Version)
+		if p.Format == PackFormat {
+			if pe.Payload == nil {
+				return r, fail("%s: it carries no payload_base64, the exact bytes of its payload", where)
+			}
+			if !sameJSON(pe.Event.Payload, pe.Payload) {
+				return r, fail("%s: its readable payload says something other than payload_base64, the bytes its hash covers: it was altered", where)
+			}
+			e.Payload = pe.Payload
+		}
 		if eventlog.ComputeHash(e) != e.Hash {
+			if p.Format == PackFormatV1 && reencoded(e) {
+				return r, fail("%s: the file was re-encoded (JSON re-formatted), not necessarily tampered; ask for a /2 pack", where)
+			}
 			return r, fail("%s: its content does not match its hash: it was altered", where)
 		}
 		if pe.LeafIndex >= cp.Size {
@@ -179,6 +213,9 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 		}
 		heads[e.Stream] = *e
 		prev = pe
+	}
+	if p.Format == PackFormat {
+		r.say("Each event's payload was checked byte for byte (payload_base64), and its readable copy says the same.")
 	}
 	first, last := p.Events[0].Event, p.Events[len(p.Events)-1].Event
 	r.say("All %d events are unaltered and recorded in that checkpoint, in this order (global positions %d to %d).",
@@ -207,4 +244,146 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 func IsVerificationError(err error) bool {
 	var v *VerificationError
 	return errors.As(err, &v)
+}
+
+// reencoded reports whether e's payload, written again the way the ledger
+// writes JSON (compact, Go's escaping, keys and numbers as they stand),
+// matches e's hash: the pack's bytes were re-formatted after it was
+// made, which a format 1 pack cannot survive, rather than changed in
+// meaning.
+func reencoded(e *eventlog.Event) bool {
+	canon, err := canonicalJSON(e.Payload)
+	if err != nil || bytes.Equal(canon, e.Payload) {
+		return false
+	}
+	c := *e
+	c.Payload = canon
+	return eventlog.ComputeHash(&c) == e.Hash
+}
+
+// canonicalJSON re-encodes a JSON document token by token as Go's
+// encoding/json writes it: no space, strings escaped as json.Marshal
+// escapes them (so "\u003c" and "<" come out alike), object keys in the
+// order given and numbers as written.
+func canonicalJSON(doc []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var out bytes.Buffer
+	// comma[i] says whether the container at depth i has had a member;
+	// key[i] whether the next string at that depth is an object key.
+	var comma, inObject, key []bool
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := len(comma) - 1
+		if delim, ok := tok.(json.Delim); ok && (delim == '}' || delim == ']') {
+			out.WriteByte(byte(delim))
+			comma, inObject, key = comma[:d], inObject[:d], key[:d]
+			if d > 0 && inObject[d-1] {
+				key[d-1] = true
+			}
+			continue
+		}
+		if d >= 0 {
+			if inObject[d] && !key[d] {
+				out.WriteByte(':')
+			} else if comma[d] {
+				out.WriteByte(',')
+			}
+			comma[d] = true
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			out.WriteByte(byte(v))
+			comma, inObject, key = append(comma, false), append(inObject, v == '{'), append(key, v == '{')
+			continue
+		case string:
+			b, _ := json.Marshal(v)
+			out.Write(b)
+		case json.Number:
+			out.WriteString(v.String())
+		case bool:
+			out.WriteString(strconv.FormatBool(v))
+		case nil:
+			out.WriteString("null")
+		}
+		if d >= 0 && inObject[d] {
+			key[d] = !key[d]
+		}
+	}
+	return out.Bytes(), nil
+}
+
+// sameJSON reports whether two JSON documents say the same: equal
+// values, where numbers are equal if their literals are, or if both
+// read as the same float64 (a re-formatter such as jq 1.6 rewrites
+// numbers through doubles).
+func sameJSON(a, b []byte) bool {
+	va, err := decodeJSON(a)
+	if err != nil {
+		return false
+	}
+	vb, err := decodeJSON(b)
+	if err != nil {
+		return false
+	}
+	return sameValue(va, vb)
+}
+
+func decodeJSON(doc []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("seal: trailing data after the JSON document")
+	}
+	return v, nil
+}
+
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		fx, errx := x.Float64()
+		fy, erry := y.Float64()
+		return errx == nil && erry == nil && fx == fy
+	}
+	return reflect.DeepEqual(a, b)
 }

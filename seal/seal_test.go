@@ -216,7 +216,8 @@ func roundTrip(t *testing.T, p seal.Pack) seal.Pack {
 }
 
 // TestEveryFieldAltered alters, in turn, every field of the checkpoint,
-// of each proof and of each event in a pack: each alteration fails.
+// of each proof and of each event in a pack (its exact payload bytes,
+// payload_base64, included): each alteration fails.
 func TestEveryFieldAltered(t *testing.T) {
 	l := newLedger(t, 800)
 	ctx := context.Background()
@@ -249,6 +250,9 @@ func TestEveryFieldAltered(t *testing.T) {
 		}
 	}
 	evType := reflect.TypeFor[seal.PackEvent]()
+	if f, ok := evType.FieldByName("Payload"); !ok || f.Tag.Get("json") != "payload_base64,omitempty" {
+		t.Fatalf("PackEvent has no payload_base64 field to alter: %+v", f)
+	}
 	for i := range good.Events {
 		for _, path := range fieldPaths(evType) {
 			p := fresh()
@@ -303,7 +307,8 @@ func alterValue(v reflect.Value, path []int) {
 	case *eventlog.Position:
 		x.Commit++
 	case *json.RawMessage:
-		// A real change: whitespace is not content, the hash ignores it.
+		// A change of meaning: the readable payload may be re-formatted
+		// (whitespace, escapes) but must say what payload_base64 says.
 		*x = json.RawMessage(strings.Replace(string(*x), "}", `,"altered":true}`, 1))
 	case *eventlog.Hash:
 		x[0] ^= 1
