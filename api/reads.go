@@ -175,7 +175,9 @@ func ReadRoutes() []ReadRoute {
 			}, pagingParams, waitParams),
 			Result: reflect.TypeFor[ListPage[projections.InspectionRow]](), serve: (*Reads).inspections},
 		{Pattern: "/v1/views/trends", Roles: viewRoles, CSV: true,
-			Summary: "Trend figures by month or quarter, area and unit kind (aggregates: readable by every campaign role)",
+			Summary: "Trend figures by month or quarter, area and unit kind, over the reader's units only (office and analysts: the district). " +
+				"For a reader whose scope is restricted, a cell (period × area × unit kind, or the period with overall) whose figures come from fewer than " + strconv.Itoa(MinTrendUnits) + " units " +
+				"is left out; suppressed counts the cells left out (header X-Suppressed-Cells, for CSV too)",
 			Params: params([]ReadParam{
 				{Name: "grain", Type: "string", Description: "month or quarter (required)"},
 				{Name: "from", Type: "string", Description: "first period, such as 2026-01 or 2026Q1"},
@@ -186,7 +188,7 @@ func ReadRoutes() []ReadRoute {
 				{Name: "overall", Type: "boolean", Description: "sum across areas and unit kinds"},
 				{Name: "format", Type: "string", Description: "json (default) or csv"},
 			}, waitParams),
-			Result: reflect.TypeFor[ListPage[projections.TrendRow]](), serve: (*Reads).trends},
+			Result: reflect.TypeFor[TrendsAnswer](), serve: (*Reads).trends},
 		{Pattern: "/v1/views/totals", Roles: viewRoles,
 			Summary: "Campaign totals for the year-end summary: themes, pledges, reviews, shortcomings, measures, vanguards",
 			Params:  params([]ReadParam{{Name: "quarter", Type: "string", Description: "campaign quarter; empty for the whole campaign"}}, waitParams),
@@ -507,6 +509,7 @@ func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibil
 
 func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
 	var f projections.TrendFilter
+	var none bool
 	parse := func(string) error { return nil }
 	switch g := q.str("grain"); g {
 	case "month":
@@ -536,11 +539,49 @@ func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visi
 		WriteProblem(w, r, q.err)
 		return
 	}
-	page := func(ctx context.Context, _ string, _ int) ([]projections.TrendRow, string, error) {
-		rows, err := projections.QueryTrends(ctx, rd.Conn, rd.DB, f)
-		return rows, "", err
+	// Trends count the reader's units only, and a reader whose scope is
+	// restricted gets no cell that describes fewer than MinTrendUnits of
+	// them: trends are aggregates, not a view of one unit.
+	f.Units, none = v.restrict()
+	if !v.all {
+		f.MinUnits = MinTrendUnits
 	}
-	serveList(w, r, format, "trends", "", 0, v.position, page)
+	rows, suppressed := []projections.TrendRow{}, 0
+	if !none {
+		var err error
+		rows, suppressed, err = projections.QueryTrendsSuppressed(r.Context(), rd.Conn, rd.DB, f)
+		if err = viewsErr(err); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("X-Suppressed-Cells", strconv.Itoa(suppressed))
+	if format == "csv" {
+		serveList(w, r, format, "trends", "", 0, v.position, func(context.Context, string, int) ([]projections.TrendRow, string, error) {
+			return rows, "", nil
+		})
+		return
+	}
+	if rows == nil {
+		rows = []projections.TrendRow{}
+	}
+	writeJSON(w, http.StatusOK, TrendsAnswer{Items: rows, Suppressed: suppressed, MinUnits: f.MinUnits, ProjectionPosition: v.position})
+}
+
+// MinTrendUnits is the fewest units a trend cell (period × area × unit
+// kind) may describe for a reader whose scope is restricted; smaller
+// cells are left out and counted in TrendsAnswer.Suppressed
+// (docs/authorization.md, rule 9).
+const MinTrendUnits = 3
+
+// TrendsAnswer is the trend figures: the cells shown, and how many were
+// left out because they describe fewer than MinUnits units.
+type TrendsAnswer struct {
+	Items              []projections.TrendRow `json:"items"`
+	Next               string                 `json:"next"` // always "": trends are one page
+	Suppressed         int                    `json:"suppressed"`
+	MinUnits           int                    `json:"min_units"` // 0 for a reader of the whole district
+	ProjectionPosition uint64                 `json:"projection_position"`
 }
 
 func (rd *Reads) totals(w http.ResponseWriter, r *http.Request, q *query, v visibility) {

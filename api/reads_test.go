@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -332,4 +333,95 @@ func trendGrain(pattern string) string {
 		return "?grain=quarter"
 	}
 	return ""
+}
+
+// TestTrendsOverScope: trends count the reader's units only, and for a
+// reader whose scope is restricted a cell of fewer than 3 units is left
+// out and counted (docs/authorization.md, rule 9). The district has, in
+// this quarter and month, one pledge of street u1 and one of each of
+// branches u2 and u4, two of branch u3 (all area a1), one of branch u6
+// (area a2) and one of street u5 (a2), withdrawn: by hand, area a1 has
+// 4 branch pledges from 3 units and 1 street pledge from 1 unit; area a2
+// has 1 branch pledge from 1 unit and a street figure of 0 from no unit.
+func TestTrendsOverScope(t *testing.T) {
+	d := newDistrict(t)
+	office := tokenWith(t, api.RoleOffice)
+	u4 := must(t, d.post("/v1/units", office, map[string]any{"name": "第四支部", "kind": "branch", "parent_id": "u1", "area_id": "a1"}), 201, "unit").body["id"].(string)
+	now := time.Now().In(domain.DefaultLocation())
+	quarter, month := domain.QuarterOf(now).String(), now.Format("2006-01")
+	pledge := func(unit string) string {
+		t.Helper()
+		return must(t, d.post("/v1/pledges", token(t, "clerk-"+unit, api.RoleClerk, unit), map[string]any{"maker": "unit", "unit": unit,
+			"quarter": quarter, "category": "stage_task", "title": "完成任务", "content": "按期完成"}), 201, "pledge of "+unit).body["id"].(string)
+	}
+	for _, unit := range []string{"u1", "u2", "u3", "u3", u4, "u6"} {
+		pledge(unit)
+	}
+	withdrawn := pledge("u5")
+	must(t, d.post("/v1/pledges/"+withdrawn+"/withdraw", token(t, "clerk-u5", api.RoleClerk, "u5"), map[string]any{"reason": "重复"}), 200, "withdraw")
+	pr := d.project(t)
+	d.serve(t, &api.Server{Verifier: api.HS256{Key: secret}, Reads: pr.reads(d)})
+
+	row := func(period, area, kind string, n int64) projections.TrendRow {
+		return projections.TrendRow{Period: period, Area: area, UnitKind: kind, Metric: projections.MetricPledgesMade, Value: n}
+	}
+	superior := token(t, "superior-u1", api.RoleSuperior, "u1")
+	clerk := token(t, "clerk-u2", api.RoleClerk, "u2")
+	tests := []struct {
+		name, query, tok string
+		want             []projections.TrendRow
+		suppressed       int
+		minUnits         int
+	}{
+		{"the office sees every cell", "grain=quarter", office,
+			[]projections.TrendRow{row(quarter, "a1", "branch", 4), row(quarter, "a1", "street", 1), row(quarter, "a2", "branch", 1), row(quarter, "a2", "street", 0)}, 0, 0},
+		{"an analyst sees every cell", "grain=month", tokenWith(t, api.RoleAnalyst),
+			[]projections.TrendRow{row(month, "a1", "branch", 4), row(month, "a1", "street", 1), row(month, "a2", "branch", 1), row(month, "a2", "street", 0)}, 0, 0},
+		{"a superior sees its 3-unit cell; its street alone is suppressed", "grain=quarter", superior,
+			[]projections.TrendRow{row(quarter, "a1", "branch", 4)}, 1, 3},
+		{"by month too", "grain=month", superior,
+			[]projections.TrendRow{row(month, "a1", "branch", 4)}, 1, 3},
+		{"overall, the superior's 4 units make one cell", "grain=quarter&overall=true", superior,
+			[]projections.TrendRow{row(quarter, "", "", 5)}, 0, 3},
+		{"a superior asking for another area gets nothing of it", "grain=quarter&area=a2&unit_kind=branch", superior, nil, 0, 3},
+		{"a clerk's one unit is suppressed", "grain=quarter", clerk, nil, 1, 3},
+		{"a clerk asking for another area's branches gets nothing of them", "grain=quarter&area=a2&unit_kind=branch", clerk, nil, 0, 3},
+		{"an inspector's branch of one unit and street of none are suppressed", "grain=quarter", tokenGroup(t, "inspector-1", "g1"), nil, 2, 3},
+		{"a reader of no unit gets nothing", "grain=quarter", tokenWith(t, api.RoleClerk), nil, 0, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := d.get("/v1/views/trends?"+tt.query, tt.tok)
+			if code != 200 {
+				t.Fatalf("GET trends?%s = %d %s", tt.query, code, body)
+			}
+			var got api.TrendsAnswer
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got.Items) != fmt.Sprint(tt.want) && !(len(got.Items) == 0 && len(tt.want) == 0) {
+				t.Errorf("items = %v, want %v", got.Items, tt.want)
+			}
+			if got.Suppressed != tt.suppressed || got.MinUnits != tt.minUnits {
+				t.Errorf("suppressed %d, min_units %d; want %d and %d", got.Suppressed, got.MinUnits, tt.suppressed, tt.minUnits)
+			}
+		})
+	}
+
+	// The CSV export leaves out the same cells and says how many.
+	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?grain=quarter&format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+superior)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw := new(strings.Builder)
+	if _, err := io.Copy(raw, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(raw.String()), "\n")
+	if resp.StatusCode != 200 || resp.Header.Get("X-Suppressed-Cells") != "1" || len(lines) != 2 || !strings.Contains(lines[1], ",a1,branch,pledges_made,4") {
+		t.Errorf("CSV: %d, X-Suppressed-Cells %q, lines %q; want 200, 1 and a header and the a1 branch row", resp.StatusCode, resp.Header.Get("X-Suppressed-Cells"), lines)
+	}
 }
