@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/cxzy/ledger/api"
+	"github.com/cxzy/ledger/domain"
 )
 
 // policyFile is the access policy the tests hold the code to.
@@ -295,5 +296,135 @@ func TestReadScopeRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// writeRulesPending names the scope rules of docs/authorization.md that
+// the write side (api/scope.go, api/commands.go) does not enforce yet;
+// the change that makes it enforce them is under way (issue 10). A case
+// of TestWriteScopeRules under a pending rule that fails is skipped and
+// says why; once every case of a rule holds, the test fails until the
+// rule is taken off this list, and FuzzScope then checks it too.
+var writeRulesPending = map[string]bool{
+	ruleMembership:     true,
+	ruleGroupClaim:     true,
+	ruleInspectorUnits: true,
+	ruleSeveralRoles:   true,
+	ruleReferences:     true,
+	ruleBothUnits:      true,
+	ruleOwnGroup:       true,
+}
+
+// The scope rules the write-side cases check (docs/authorization.md,
+// "Scope rules").
+const (
+	ruleMembership     = "an inspector's group counts only while it is a member"    // rule 3
+	ruleInspectorUnits = "an inspector's units claim gives nothing"                 // rule 3
+	ruleGroupClaim     = "the group claim counts for inspectors only"               // rule 4
+	ruleSeveralRoles   = "of several roles, only those the route lists count"       // rule 5
+	ruleReferences     = "every unit or group named must exist, for the office too" // rule 1
+	ruleBothUnits      = "both units of a move or contact point must be in scope"   // rule 7
+	ruleOwnGroup       = "an inspector records inspections for its own group only"  // routes table
+)
+
+// TestWriteScopeRules holds the commands to the scope rules: each case is
+// a principal, a command and the answer the policy requires; a refusal
+// appends nothing.
+func TestWriteScopeRules(t *testing.T) {
+	d := newDistrict(t)
+	office := tokenWith(t, api.RoleOffice)
+	// A member of u2 for each case that acts on one, so that a case the
+	// write side wrongly lets through moves no other case's member.
+	member := func() string {
+		return must(t, d.post("/v1/members", office, map[string]any{"name": "王芳", "unit_id": "u2"}), 201, "member").body["id"].(string)
+	}
+	g2 := must(t, d.post("/v1/groups", office, map[string]any{"name": "第二指导检查组", "members": []string{"inspector-3", "inspector-5"}}), 201, "group").body["id"].(string)
+	must(t, d.post("/v1/groups/"+g2+"/assignments", office, map[string]any{"target_kind": "area", "target_id": "a1"}), 200, "assign")
+	must(t, d.post("/v1/groups/"+g2+"/member-removals", office, map[string]any{"member_id": "inspector-3"}), 200, "remove member")
+
+	quarter := domain.QuarterOf(time.Now().In(domain.DefaultLocation())).String()
+	deadline := domain.DateIn(time.Now(), domain.DefaultLocation()).AddDays(20).String()
+	pledge := func(unit string) map[string]any {
+		return map[string]any{"maker": "unit", "unit": unit, "quarter": quarter, "category": "stage_task", "title": "完成任务", "content": "按期完成"}
+	}
+	pledgeU6 := must(t, d.post("/v1/pledges", token(t, "clerk-u6", api.RoleClerk, "u6"), pledge("u6")), 201, "pledge").body["id"].(string)
+	order := func(unit string) map[string]any {
+		return map[string]any{"source": map[string]any{"kind": "inspection", "ref": "in-1", "item": 1},
+			"unit": unit, "person": "李四", "requirement": "整改", "deadline": deadline}
+	}
+	review := func(unit string) map[string]any {
+		return map[string]any{"form": "meeting", "subject": "unit", "unit_id": unit, "reviewer": "李书记", "measures": []string{"专人负责"}}
+	}
+	inspect := func(unit, group string) map[string]any {
+		return map[string]any{"kind": "special", "unit_id": unit, "group_id": group}
+	}
+	p := func(subject string, roles []api.Role, units []string, group string) string {
+		return mintPrincipal(t, api.Principal{Subject: subject, Roles: roles, Units: units, Group: group})
+	}
+	rs := func(roles ...api.Role) []api.Role { return roles }
+	clerkU2 := token(t, "clerk-u2", api.RoleClerk, "u2")
+	tests := []struct {
+		name, rule string // rule "" is one the write side holds to already
+		tok, path  string
+		body       map[string]any
+		status     int
+		field      string
+	}{
+		{"a member inspector orders in its group's area", "", tokenGroup(t, "inspector-1", "g1"), "/v1/rectifications", order("u6"), 201, ""},
+		{"an inspector not in its group orders nothing there", ruleMembership, tokenGroup(t, "inspector-2", "g1"), "/v1/rectifications", order("u6"), 403, ""},
+		{"an inspector removed from its group orders nothing there", ruleMembership, tokenGroup(t, "inspector-3", g2), "/v1/rectifications", order("u2"), 403, ""},
+		{"an inspector's units claim gives nothing", ruleInspectorUnits, p("inspector-1", rs(api.RoleInspector), []string{"u2"}, ""), "/v1/rectifications", order("u2"), 403, ""},
+		{"a clerk's group claim gives nothing", ruleGroupClaim, p("inspector-1", rs(api.RoleClerk), []string{"u2"}, "g1"), "/v1/pledges", pledge("u6"), 403, ""},
+		{"a clerk with a group claim records in its own unit", "", p("inspector-1", rs(api.RoleClerk), []string{"u2"}, "g1"), "/v1/pledges", pledge("u2"), 201, ""},
+		{"a superior's group claim gives nothing", ruleGroupClaim, p("inspector-1", rs(api.RoleSuperior), []string{"u1"}, "g1"), "/v1/reviews", review("u6"), 403, ""},
+		{"a clerk and office token submits pledges for its units only", ruleSeveralRoles, p("clerk-office", rs(api.RoleClerk, api.RoleOffice), []string{"u2"}, ""), "/v1/pledges", pledge("u6"), 403, ""},
+		{"a clerk and office token orders anywhere as the office", "", p("clerk-office", rs(api.RoleClerk, api.RoleOffice), []string{"u2"}, ""), "/v1/rectifications", order("u6"), 201, ""},
+		{"a superior and member inspector token reviews in either scope", "", p("inspector-1", rs(api.RoleSuperior, api.RoleInspector), []string{"u1"}, "g1"), "/v1/reviews", review("u6"), 201, ""},
+		{"a superior and member inspector token files pledges in the superior's scope only", ruleSeveralRoles, p("inspector-1", rs(api.RoleSuperior, api.RoleInspector), []string{"u1"}, "g1"), "/v1/pledges/" + pledgeU6 + "/file", map[string]any{"note": "同意备案"}, 403, ""},
+		{"the office orders nothing for an unknown unit", ruleReferences, office, "/v1/rectifications", order("u404"), 422, "unit"},
+		{"the office reviews no unknown unit", ruleReferences, office, "/v1/reviews", review("u404"), 422, "unit_id"},
+		{"a superior reviewing an unknown unit is told the field", ruleReferences, token(t, "superior-u1", api.RoleSuperior, "u1"), "/v1/reviews", review("u404"), 422, "unit_id"},
+		{"the office records no inspection for an unknown group", ruleReferences, office, "/v1/inspections", inspect("u2", "g404"), 422, "group_id"},
+		{"an inspector records inspections for its own group only", ruleOwnGroup, tokenGroup(t, "inspector-1", "g1"), "/v1/inspections", inspect("u6", g2), 403, ""},
+		{"an inspector records its own group's inspection", "", tokenGroup(t, "inspector-1", "g1"), "/v1/inspections", inspect("u6", "g1"), 201, ""},
+		{"a clerk moves no member out of its scope", ruleBothUnits, clerkU2, "/v1/members/" + member() + "/move", map[string]any{"unit_id": "u6"}, 403, ""},
+		{"a clerk assigns no contact point outside its scope", ruleBothUnits, clerkU2, "/v1/members/" + member() + "/contact-points", map[string]any{"unit_id": "u6"}, 403, ""},
+		{"a clerk assigns a contact point in its scope", "", clerkU2, "/v1/members/" + member() + "/contact-points", map[string]any{"unit_id": "u2"}, 200, ""},
+		{"a superior moves a member within its subtree", "", token(t, "superior-u1", api.RoleSuperior, "u1"), "/v1/members/" + member() + "/move", map[string]any{"unit_id": "u3"}, 200, ""},
+	}
+	holds := map[string]bool{}
+	for _, tt := range tests {
+		if writeRulesPending[tt.rule] {
+			holds[tt.rule] = true
+		}
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := d.head()
+			r := d.post(tt.path, tt.tok, tt.body, "Idempotency-Key", "write-rule-"+strconv.Itoa(i))
+			var wrong []string
+			if r.status != tt.status {
+				wrong = append(wrong, "status "+strconv.Itoa(r.status)+" ("+r.problem.Detail+"), want "+strconv.Itoa(tt.status))
+			}
+			if tt.field != "" && r.problem.Field != tt.field {
+				wrong = append(wrong, "field "+strconv.Quote(r.problem.Field)+", want "+strconv.Quote(tt.field))
+			}
+			if tt.status >= 400 && d.head() != before {
+				wrong = append(wrong, "a refused request appended events")
+			}
+			switch {
+			case len(wrong) == 0:
+			case writeRulesPending[tt.rule]:
+				holds[tt.rule] = false
+				t.Skipf("pending on the write side (%s): %s", tt.rule, strings.Join(wrong, "; "))
+			default:
+				t.Error(strings.Join(wrong, "; "))
+			}
+		})
+	}
+	for rule, ok := range holds {
+		if ok {
+			t.Errorf("the write side now holds to %q in every case: take it off writeRulesPending (api/policy_test.go) so FuzzScope checks it too", rule)
+		}
 	}
 }
