@@ -12,7 +12,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/domain/review"
@@ -34,6 +36,9 @@ type Reads struct {
 	Position func(ctx context.Context) (uint64, error)
 	// MaxWait bounds a read-your-writes wait; 0 means 10 s.
 	MaxWait time.Duration
+	// Scope reads inspection groups from the event log: an inspector reads
+	// its group's assignment only while the log lists it as a member.
+	Scope Scope
 }
 
 // ErrViewsUnavailable wraps a failed read of the projections: ClickHouse
@@ -170,7 +175,9 @@ func ReadRoutes() []ReadRoute {
 			}, pagingParams, waitParams),
 			Result: reflect.TypeFor[ListPage[projections.InspectionRow]](), serve: (*Reads).inspections},
 		{Pattern: "/v1/views/trends", Roles: viewRoles, CSV: true,
-			Summary: "Trend figures by month or quarter, area and unit kind (aggregates: readable by every campaign role)",
+			Summary: "Trend figures by month or quarter, area and unit kind, over the reader's units only (office and analysts: the district). " +
+				"For a reader whose scope is restricted, a cell (period × area × unit kind, or the period with overall) whose figures come from fewer than " + strconv.Itoa(MinTrendUnits) + " units " +
+				"is left out; suppressed counts the cells left out (header X-Suppressed-Cells, for CSV too)",
 			Params: params([]ReadParam{
 				{Name: "grain", Type: "string", Description: "month or quarter (required)"},
 				{Name: "from", Type: "string", Description: "first period, such as 2026-01 or 2026Q1"},
@@ -181,7 +188,7 @@ func ReadRoutes() []ReadRoute {
 				{Name: "overall", Type: "boolean", Description: "sum across areas and unit kinds"},
 				{Name: "format", Type: "string", Description: "json (default) or csv"},
 			}, waitParams),
-			Result: reflect.TypeFor[ListPage[projections.TrendRow]](), serve: (*Reads).trends},
+			Result: reflect.TypeFor[TrendsAnswer](), serve: (*Reads).trends},
 		{Pattern: "/v1/views/totals", Roles: viewRoles,
 			Summary: "Campaign totals for the year-end summary: themes, pledges, reviews, shortcomings, measures, vanguards",
 			Params:  params([]ReadParam{{Name: "quarter", Type: "string", Description: "campaign quarter; empty for the whole campaign"}}, waitParams),
@@ -201,7 +208,7 @@ func (rd *Reads) Routes(r chi.Router) {
 				return
 			}
 			w.Header().Set("X-Projection-Position", strconv.FormatUint(pos, 10))
-			v, err := rd.visibility(req.Context(), p)
+			v, err := rd.visibility(req.Context(), p, rt.Roles)
 			if err != nil {
 				WriteProblem(w, req, err)
 				return
@@ -217,6 +224,7 @@ type visibility struct {
 	principal Principal
 	all       bool
 	units     []string
+	group     string // the inspection group whose assignment counts, if any
 	position  uint64
 }
 
@@ -237,29 +245,66 @@ func (v visibility) restrict() ([]string, bool) {
 	return v.units, len(v.units) == 0
 }
 
-// visibility resolves a reader's scope over the projected unit tree: the
-// office and analysts see the district; an inspector sees the units its
-// group covers and their subtrees; everyone sees the subtrees of their
-// token's units.
-func (rd *Reads) visibility(ctx context.Context, p Principal) (visibility, error) {
+// errNoGroupLog is a programming error: reads served without the event
+// log that says who belongs to an inspection group.
+var errNoGroupLog = errors.New("api: reads have no event log to check inspection-group membership (Reads.Scope)")
+
+// visibility resolves a reader's scope on a route that allows roles
+// (docs/authorization.md, "Scope rules"): only the reader's roles that the
+// route allows count. The office and analysts see the district; clerks
+// and superiors the subtrees of their token's units; an inspector the
+// units its group's assignment covers and their subtrees, and only while
+// the event log lists the token's subject as a member of that group. The
+// group claim counts for no other role, and the units claim for no
+// other. The subtrees and assignments come from the projected tree.
+func (rd *Reads) visibility(ctx context.Context, p Principal, allowed []Role) (visibility, error) {
 	v := visibility{principal: p}
-	if p.Has(RoleOffice, RoleAnalyst) {
+	counted := Principal{Subject: p.Subject}
+	for _, r := range p.Roles {
+		if slices.Contains(allowed, r) {
+			counted.Roles = append(counted.Roles, r)
+		}
+	}
+	if counted.Has(RoleOffice, RoleAnalyst) {
 		v.all = true
 		return v, nil
 	}
-	group := ""
-	if p.Has(RoleInspector) {
-		group = p.Group
+	var roots []string
+	if counted.Has(RoleClerk, RoleSuperior) {
+		roots = p.Units
 	}
-	if len(p.Units) == 0 && group == "" {
+	if counted.Has(RoleInspector) && p.Group != "" {
+		member, err := rd.member(ctx, p.Group, p.Subject)
+		if err != nil {
+			return v, err
+		}
+		if member {
+			v.group = p.Group
+		}
+	}
+	if len(roots) == 0 && v.group == "" {
 		return v, nil
 	}
-	units, err := projections.VisibleUnits(ctx, rd.Conn, rd.DB, p.Units, group)
+	units, err := projections.VisibleUnits(ctx, rd.Conn, rd.DB, roots, v.group)
 	if err != nil {
 		return v, viewsErr(fmt.Errorf("resolve the scope of %s: %w", p.Subject, err))
 	}
 	v.units = units
 	return v, nil
+}
+
+// member reports whether subject is a current member of inspection group
+// group on the event log (a dissolved group has none), so that a token's
+// group claim alone never opens a group's units.
+func (rd *Reads) member(ctx context.Context, group, subject string) (bool, error) {
+	if rd.Scope.Handler == nil {
+		return false, errNoGroupLog
+	}
+	g, err := command.Load(ctx, rd.Scope.Handler, inspection.GroupStream(group), &inspection.Group{})
+	if err != nil {
+		return false, fmt.Errorf("read group %s: %w", group, err)
+	}
+	return g.Exists() && !g.Dissolved && slices.Contains(g.Members, subject), nil
 }
 
 // waitFor holds the read until the projections reach wait_for, if asked,
@@ -373,9 +418,8 @@ func (rd *Reads) rectificationSummary(w http.ResponseWriter, r *http.Request, q 
 
 func (rd *Reads) groupView(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
 	group := chi.URLParam(r, "group")
-	p := v.principal
-	if !p.Has(RoleOffice, RoleAnalyst) && p.Group != group {
-		WriteProblem(w, r, forbidden("%s may read the view of its own inspection group only", p.Subject))
+	if !v.all && v.group != group {
+		WriteProblem(w, r, forbidden("%s may read only the view of an inspection group it is a current member of", v.principal.Subject))
 		return
 	}
 	f := projections.GroupViewFilter{Group: group, Area: q.str("area"), Quarter: q.quarter("quarter"),
@@ -464,6 +508,7 @@ func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibil
 
 func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
 	var f projections.TrendFilter
+	var none bool
 	parse := func(string) error { return nil }
 	switch g := q.str("grain"); g {
 	case "month":
@@ -493,11 +538,49 @@ func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visi
 		WriteProblem(w, r, q.err)
 		return
 	}
-	page := func(ctx context.Context, _ string, _ int) ([]projections.TrendRow, string, error) {
-		rows, err := projections.QueryTrends(ctx, rd.Conn, rd.DB, f)
-		return rows, "", err
+	// Trends count the reader's units only, and a reader whose scope is
+	// restricted gets no cell that describes fewer than MinTrendUnits of
+	// them: trends are aggregates, not a view of one unit.
+	f.Units, none = v.restrict()
+	if !v.all {
+		f.MinUnits = MinTrendUnits
 	}
-	serveList(w, r, format, "trends", "", 0, v.position, page)
+	rows, suppressed := []projections.TrendRow{}, 0
+	if !none {
+		var err error
+		rows, suppressed, err = projections.QueryTrendsSuppressed(r.Context(), rd.Conn, rd.DB, f)
+		if err = viewsErr(err); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("X-Suppressed-Cells", strconv.Itoa(suppressed))
+	if format == "csv" {
+		serveList(w, r, format, "trends", "", 0, v.position, func(context.Context, string, int) ([]projections.TrendRow, string, error) {
+			return rows, "", nil
+		})
+		return
+	}
+	if rows == nil {
+		rows = []projections.TrendRow{}
+	}
+	writeJSON(w, http.StatusOK, TrendsAnswer{Items: rows, Suppressed: suppressed, MinUnits: f.MinUnits, ProjectionPosition: v.position})
+}
+
+// MinTrendUnits is the fewest units a trend cell (period × area × unit
+// kind) may describe for a reader whose scope is restricted; smaller
+// cells are left out and counted in TrendsAnswer.Suppressed
+// (docs/authorization.md, rule 9).
+const MinTrendUnits = 3
+
+// TrendsAnswer is the trend figures: the cells shown, and how many were
+// left out because they describe fewer than MinUnits units.
+type TrendsAnswer struct {
+	Items              []projections.TrendRow `json:"items"`
+	Next               string                 `json:"next"` // always "": trends are one page
+	Suppressed         int                    `json:"suppressed"`
+	MinUnits           int                    `json:"min_units"` // 0 for a reader of the whole district
+	ProjectionPosition uint64                 `json:"projection_position"`
 }
 
 func (rd *Reads) totals(w http.ResponseWriter, r *http.Request, q *query, v visibility) {

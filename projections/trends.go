@@ -365,6 +365,12 @@ func ParseGrain(s string) (Grain, error) {
 // the grain ("2025-03", "2025Q1"), empty for open ends; Area, UnitKind and
 // Metrics narrow the figures when set. Overall sums across areas and unit
 // kinds (rows then have Area and UnitKind empty).
+//
+// Units, when set, counts the facts of those units only (a reader's
+// scope). MinUnits, when above 1, leaves out every cell (period, area
+// and unit kind; the period alone with Overall) whose figures come from
+// fewer units, so that no answer describes a single unit; a unit counts
+// towards a cell when one of its selected figures there is not zero.
 type TrendFilter struct {
 	Grain    Grain
 	From, To string
@@ -372,6 +378,8 @@ type TrendFilter struct {
 	UnitKind string
 	Metrics  []string
 	Overall  bool
+	Units    []string
+	MinUnits int
 }
 
 // TrendRow is one metric's figure for one period, area and unit kind.
@@ -389,6 +397,13 @@ type TrendRow struct {
 // rectifications_closed_on_time / rectifications_closed, satisfaction
 // satisfaction_satisfied / satisfaction_respondents.
 func QueryTrends(ctx context.Context, q Querier, db string, f TrendFilter) ([]TrendRow, error) {
+	rows, _, err := QueryTrendsSuppressed(ctx, q, db, f)
+	return rows, err
+}
+
+// QueryTrendsSuppressed is QueryTrends that also tells how many cells
+// f.MinUnits left out.
+func QueryTrendsSuppressed(ctx context.Context, q Querier, db string, f TrendFilter) ([]TrendRow, int, error) {
 	var period string
 	switch f.Grain {
 	case GrainMonth:
@@ -396,7 +411,7 @@ func QueryTrends(ctx context.Context, q Querier, db string, f TrendFilter) ([]Tr
 	case GrainQuarter:
 		period = "quarter"
 	default:
-		return nil, fmt.Errorf("projections: trends: grain must be month or quarter")
+		return nil, 0, fmt.Errorf("projections: trends: grain must be month or quarter")
 	}
 	var w sqlFilter
 	if f.From != "" {
@@ -409,6 +424,9 @@ func QueryTrends(ctx context.Context, q Querier, db string, f TrendFilter) ([]Tr
 	w.eq("unit_kind", f.UnitKind)
 	if len(f.Metrics) > 0 {
 		w.add("has(?, metric)", f.Metrics)
+	}
+	if len(f.Units) > 0 {
+		w.add("has(?, unit)", f.Units)
 	}
 	dims := "area, unit_kind"
 	if f.Overall {
@@ -423,6 +441,48 @@ func QueryTrends(ctx context.Context, q Querier, db string, f TrendFilter) ([]Tr
 			return err
 		}
 		out = append(out, r)
+		return nil
+	}, w.args...)
+	if err != nil || f.MinUnits <= 1 || len(out) == 0 {
+		return out, 0, err
+	}
+	units, err := trendCellUnits(ctx, q, db, period, w, f.Overall)
+	if err != nil {
+		return nil, 0, err
+	}
+	kept, suppressed := out[:0], map[trendCell]bool{}
+	for _, r := range out {
+		c := trendCell{r.Period, r.Area, r.UnitKind}
+		if units[c] < f.MinUnits {
+			suppressed[c] = true
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, len(suppressed), nil
+}
+
+// trendCell is what one trend figure describes: a period, an area and a
+// unit kind (both empty for the overall figures).
+type trendCell struct{ period, area, kind string }
+
+// trendCellUnits counts, per cell, the units with a figure other than
+// zero among the facts w selects.
+func trendCellUnits(ctx context.Context, q Querier, db, period string, w sqlFilter, overall bool) (map[trendCell]int, error) {
+	inner := "SELECT " + period + " AS period, area, unit_kind, unit, metric, sum(value) AS total FROM " + db + "." + trendsTable +
+		w.where() + " GROUP BY period, area, unit_kind, unit, metric HAVING total != 0"
+	query := "SELECT period, area, unit_kind, uniqExact(unit) FROM (" + inner + ") GROUP BY period, area, unit_kind"
+	if overall {
+		query = "SELECT period, '', '', uniqExact(unit) FROM (" + inner + ") GROUP BY period"
+	}
+	out := map[trendCell]int{}
+	err := queryEach(ctx, q, query, func(scan func(...any) error) error {
+		var c trendCell
+		var n uint64
+		if err := scan(&c.period, &c.area, &c.kind, &n); err != nil {
+			return err
+		}
+		out[c] = int(n)
 		return nil
 	}, w.args...)
 	return out, err

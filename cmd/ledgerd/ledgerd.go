@@ -372,7 +372,7 @@ func (m *Main) Run(ctx context.Context) error {
 		h := command.NewHandler(m.writes, catalog.New())
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
-		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected}
+		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected, Scope: api.Scope{Handler: h}}
 		seals.Scope = api.Scope{Handler: h}
 		// Only the embedded log snapshots itself online; KurrentDB is
 		// backed up by its own procedures (docs/operations.md).
