@@ -391,7 +391,7 @@ func TestTrendsOverScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, body := d.get("/v1/views/trends?"+tt.query, tt.tok)
+			code, body := d.get("/v1/views/trends?metric=pledges_made&"+tt.query, tt.tok)
 			if code != 200 {
 				t.Fatalf("GET trends?%s = %d %s", tt.query, code, body)
 			}
@@ -409,7 +409,7 @@ func TestTrendsOverScope(t *testing.T) {
 	}
 
 	// The CSV export leaves out the same cells and says how many.
-	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?grain=quarter&format=csv", nil)
+	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?metric=pledges_made&grain=quarter&format=csv", nil)
 	req.Header.Set("Authorization", "Bearer "+superior)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
