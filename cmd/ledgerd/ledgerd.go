@@ -57,6 +57,9 @@ type Config struct {
 	JWKSURL     string
 	JWTIssuer   string
 	JWTAudience string
+	// ClockSkew is how far after the ledger clock a business time
+	// (occurred_at) may lie: clients' clocks are a little off.
+	ClockSkew time.Duration
 	// JWTMaxLifetime is the longest validity a token may claim, in either
 	// mode: exp - iat, or exp - now for a token without iat.
 	JWTMaxLifetime time.Duration
@@ -111,6 +114,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.JWTAudience, "jwt-audience", def("LEDGER_JWT_AUDIENCE", ""), "audience (aud) required of tokens verified with --jwks-url (LEDGER_JWT_AUDIENCE)")
 	maxLifetime := def("LEDGER_JWT_MAX_LIFETIME", api.DefaultMaxLifetime.String())
 	fs.StringVar(&maxLifetime, "jwt-max-lifetime", maxLifetime, "refuse tokens valid for longer than this (exp - iat), e.g. 12h (LEDGER_JWT_MAX_LIFETIME)")
+	skew := def("LEDGER_CLOCK_SKEW", command.DefaultSkew.String())
+	fs.StringVar(&skew, "clock-skew", skew, "how far after the ledger clock an occurred_at may lie, e.g. 2m (LEDGER_CLOCK_SKEW)")
 	authBurst := def("LEDGER_AUTH_FAIL_BURST", strconv.Itoa(api.DefaultLimits.AuthBurst))
 	authEvery := def("LEDGER_AUTH_FAIL_EVERY", interval(api.DefaultLimits.AuthFailures))
 	expBurst := def("LEDGER_EXPENSIVE_BURST", strconv.Itoa(api.DefaultLimits.ExpensiveBurst))
@@ -144,6 +149,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.WatchEvery, err = time.ParseDuration(every); err != nil || c.WatchEvery <= 0 {
 		return c, fmt.Errorf("--watch-every (LEDGER_WATCH_EVERY) %q: want a positive duration such as 1m", every)
+	}
+	if c.ClockSkew, err = time.ParseDuration(skew); err != nil || c.ClockSkew < 0 || c.ClockSkew > time.Hour {
+		return c, fmt.Errorf("--clock-skew (LEDGER_CLOCK_SKEW) %q: want a duration from 0s to 1h such as 2m", skew)
 	}
 	if c.JWTMaxLifetime, err = time.ParseDuration(maxLifetime); err != nil || c.JWTMaxLifetime <= 0 {
 		return c, fmt.Errorf("--jwt-max-lifetime (LEDGER_JWT_MAX_LIFETIME) %q: want a positive duration such as 12h", maxLifetime)
@@ -369,7 +377,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.logger.Warn("neither LEDGER_JWT_SECRET nor LEDGER_JWKS_URL is set: the command API is off")
 	}
 	if s.Verifier != nil {
-		h := command.NewHandler(m.writes, catalog.New())
+		h := command.NewHandler(m.writes, catalog.New(), command.WithSkew(m.cfg.ClockSkew))
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected, Scope: api.Scope{Handler: h}}
