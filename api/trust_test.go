@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -138,4 +139,19 @@ func TestTrustRows(t *testing.T) {
 		}
 		must(t, d.post(base+"/accept", superior, map[string]any{}), 200, "accept by another principal")
 	})
+}
+
+// TestCreatingRoutesDeclareReferences: a creating route that acts in a
+// unit must have a body that declares its references, or its unit would be
+// checked by the fallback only and its other references not at all.
+func TestCreatingRoutesDeclareReferences(t *testing.T) {
+	referrer := reflect.TypeFor[domain.Referrer]()
+	for _, rt := range (&api.Commands{}).List() {
+		if rt.UnitField == "" {
+			continue
+		}
+		if !rt.Handler.Body.Implements(referrer) {
+			t.Errorf("%s: body %v names its unit in %q but declares no references", rt.Pattern, rt.Handler.Body, rt.UnitField)
+		}
+	}
 }
