@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,13 +175,52 @@ func TestExecuteIfVersion(t *testing.T) {
 	}
 }
 
-// TestExecuteConcurrentCommands has writers race on one stream: each
-// conflict is decided again on fresh state, so every command lands once.
+// racingStore is the real store behind a gate: the first n appends wait
+// until all n have arrived, so n writers that each loaded the stream race
+// for the same version; and it counts the conflicts the store reports.
+type racingStore struct {
+	eventlog.Store
+	n         int64
+	arrived   atomic.Int64
+	gate      chan struct{}
+	conflicts atomic.Int64
+}
+
+func newRacingStore(s eventlog.Store, n int) *racingStore {
+	return &racingStore{Store: s, n: int64(n), gate: make(chan struct{})}
+}
+
+func (s *racingStore) Append(ctx context.Context, stream string, expected eventlog.Expected, events []eventlog.Event) (eventlog.AppendResult, error) {
+	if k := s.arrived.Add(1); k <= s.n {
+		if k == s.n {
+			close(s.gate)
+		}
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return eventlog.AppendResult{}, fmt.Errorf("racing store: only %d of %d writers reached append: %w", s.arrived.Load(), s.n, ctx.Err())
+		}
+	}
+	res, err := s.Store.Append(ctx, stream, expected, events)
+	var conflict *eventlog.ConflictError
+	if errors.As(err, &conflict) {
+		s.conflicts.Add(1)
+	}
+	return res, err
+}
+
+// TestExecuteConcurrentCommands has writers race on one stream of the
+// real embedded log: all of them decide on the empty stream, so all but
+// one meet a conflict, and each conflict is decided again on fresh state.
+// Every command's event must then be in the stream exactly once, at
+// versions 1..n with no gap, each chained to the one before.
 func TestExecuteConcurrentCommands(t *testing.T) {
-	h, log := setup(t)
-	h = command.NewHandler(log, mustRegistry(t), command.WithRetries(100))
-	ctx := context.Background()
+	_, log := setup(t)
 	const n = 40
+	racing := newRacingStore(log, n)
+	h := command.NewHandler(racing, mustRegistry(t), command.WithRetries(100))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
@@ -195,9 +235,33 @@ func TestExecuteConcurrentCommands(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	evs, _ := log.ReadStream(ctx, "counter-e", 0, eventlog.Forwards, 100)
+	t.Logf("%d conflicts among %d writers", racing.conflicts.Load(), n)
+	// n writers held at the same version: one wins it, n-1 conflict.
+	if got := racing.conflicts.Load(); got < n-1 {
+		t.Errorf("appends met %d conflicts, want at least %d (every writer but one decided on the empty stream)", got, n-1)
+	}
+	evs, err := log.ReadStream(ctx, "counter-e", 0, eventlog.Forwards, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for i, e := range evs {
+		if e.Version != uint64(i+1) {
+			t.Errorf("event %d of the stream has version %d, want %d", i+1, e.Version, i+1)
+		}
+		seen[e.CommandID]++
+	}
+	for i := range n {
+		if id := fmt.Sprint("race-", i); seen[id] != 1 {
+			t.Errorf("command %s has %d events in the stream, want exactly 1", id, seen[id])
+		}
+	}
 	if len(evs) != n {
-		t.Fatalf("stream has %d events, want %d", len(evs), n)
+		t.Errorf("stream has %d events, want %d", len(evs), n)
+	}
+	c, err := command.Load(ctx, h, "counter-e", newCounter())
+	if err != nil || c.total != n || c.events != n {
+		t.Errorf("counter = %+v, %v; want %d events adding up to %d", c, err, n, n)
 	}
 	rep, err := log.Verify(ctx, nil)
 	if err != nil || rep.Events != n {

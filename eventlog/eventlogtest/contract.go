@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -268,7 +269,10 @@ func testReadStream(t *testing.T, s eventlog.Store) {
 
 // testConcurrentWriters has many writers race for each version of one
 // stream: exactly one append wins per version, and the stream ends with
-// every winner's event once, in version order.
+// every winner's event once, in version order. In the first round every
+// writer reads the empty stream before any appends, so all but one of
+// them must meet a conflict: a store that let two appends expecting the
+// same version through would lose one of them.
 func testConcurrentWriters(t *testing.T, s eventlog.Store) {
 	const writers, rounds = 16, 10
 	stream := prefix(t) + "race"
@@ -278,13 +282,19 @@ func testConcurrentWriters(t *testing.T, s eventlog.Store) {
 		id      string
 	}
 	var (
-		mu     sync.Mutex
-		wins   []win
-		failed error
-		wg     sync.WaitGroup
+		mu        sync.Mutex
+		wins      []win
+		failed    error
+		wg        sync.WaitGroup
+		ready     sync.WaitGroup // every writer has read the head of round 0
+		conflicts atomic.Int64
 	)
+	ready.Add(writers)
 	for w := range writers {
 		wg.Go(func() {
+			var once sync.Once
+			arrive := func() { once.Do(ready.Done) }
+			defer arrive() // a writer that fails early must not hold the others
 			for r := range rounds {
 				for {
 					head := uint64(0)
@@ -299,10 +309,15 @@ func testConcurrentWriters(t *testing.T, s eventlog.Store) {
 					default:
 						head = last[0].Version
 					}
+					if r == 0 {
+						arrive()
+						ready.Wait()
+					}
 					evs := NewEvents(fmt.Sprintf("%s-w%d-r%d", stream, w, r), 1)
 					res, err := s.Append(ctx, stream, eventlog.Exact(head), evs)
 					var conflict *eventlog.ConflictError
 					if errors.As(err, &conflict) {
+						conflicts.Add(1)
 						continue
 					}
 					mu.Lock()
@@ -324,6 +339,9 @@ func testConcurrentWriters(t *testing.T, s eventlog.Store) {
 	if failed != nil {
 		t.Fatal(failed)
 	}
+	if got := conflicts.Load(); got < writers-1 {
+		t.Errorf("appends met %d conflicts, want at least %d (all %d writers expected the empty stream in round 0)", got, writers-1, writers)
+	}
 	byVersion := map[uint64]string{}
 	for _, w := range wins {
 		if prev, dup := byVersion[w.version]; dup {
@@ -335,12 +353,21 @@ func testConcurrentWriters(t *testing.T, s eventlog.Store) {
 	if len(got) != writers*rounds {
 		t.Fatalf("stream has %d events, want %d", len(got), writers*rounds)
 	}
+	stored := map[string]int{}
 	for i, e := range got {
 		if e.Version != uint64(i+1) {
 			t.Fatalf("event %d has version %d", i, e.Version)
 		}
 		if byVersion[e.Version] != e.ID {
 			t.Fatalf("version %d holds %s, the winner was %s", e.Version, e.ID, byVersion[e.Version])
+		}
+		stored[e.ID]++
+	}
+	for w := range writers {
+		for r := range rounds {
+			if id := eventlog.EventID(fmt.Sprintf("%s-w%d-r%d", stream, w, r), 0); stored[id] != 1 {
+				t.Errorf("writer %d round %d: its event is stored %d times, want exactly once", w, r, stored[id])
+			}
 		}
 	}
 }
