@@ -38,3 +38,16 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -count=1 ./...
+
+# Every fuzz target runs for real, for a bounded time each (FUZZTIME,
+# default 20s): go runs one target per invocation, so each is found by
+# name and run in its own package. A failure fails the script and leaves
+# the failing input under the package's testdata/fuzz.
+echo "== go test -fuzz (${FUZZTIME:-20s} each)"
+git grep -l -E '^func Fuzz[A-Za-z0-9_]*\(' -- '*_test.go' | while read -r file; do
+  pkg="./$(dirname "$file")"
+  grep -oE '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2 | while read -r target; do
+    echo "-- $target ($pkg)"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-20s}" -parallel 2 "$pkg"
+  done
+done
