@@ -49,17 +49,24 @@ func newCounter() *counter { return &counter{} }
 
 func setup(t *testing.T) (*command.Handler, *embedded.Store) {
 	t.Helper()
+	clock := time.Date(2011, 9, 1, 2, 0, 0, 0, time.UTC)
+	return handlerOn(t, domain.JSONCodec[counted](1), command.WithClock(func() time.Time { return clock }))
+}
+
+// handlerOn opens an embedded log of the test's own and a handler over it
+// that knows the one codec.
+func handlerOn(t *testing.T, codec domain.Codec, opts ...command.Option) (*command.Handler, *embedded.Store) {
+	t.Helper()
 	log, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	reg, err := domain.NewRegistry([]domain.Codec{domain.JSONCodec[counted](1)})
+	reg, err := domain.NewRegistry([]domain.Codec{codec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := time.Date(2011, 9, 1, 2, 0, 0, 0, time.UTC)
-	return command.NewHandler(log, reg, command.WithClock(func() time.Time { return clock })), log
+	return command.NewHandler(log, reg, opts...), log
 }
 
 func cmd(id string) command.Command {

@@ -34,16 +34,7 @@ var ledgerNow = time.Date(2011, 9, 10, 2, 0, 0, 0, time.UTC)
 
 func datedSetup(t *testing.T) (*command.Handler, *embedded.Store) {
 	t.Helper()
-	log, err := embedded.Open(t.TempDir(), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	reg, err := domain.NewRegistry([]domain.Codec{domain.JSONCodec[dated](1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return command.NewHandler(log, reg, command.WithClock(func() time.Time { return ledgerNow }), command.WithSkew(time.Minute)), log
+	return handlerOn(t, domain.JSONCodec[dated](1), command.WithClock(func() time.Time { return ledgerNow }), command.WithSkew(time.Minute))
 }
 
 func newNothing() *nothing { return &nothing{} }
