@@ -65,7 +65,7 @@ func TestDecodeJSON(t *testing.T) {
 		{"wrong type names the field", "application/json", `{"count":"two"}`, 400, "count"},
 		{"two objects", "application/json", `{"name":"a"}{"name":"b"}`, 400, ""},
 		{"empty body", "application/json", ``, 400, ""},
-		{"bad date", "application/json", `{"deadline":"31.03.2026"}`, 400, ""},
+		{"bad date", "application/json", `{"deadline":"31.03.2026"}`, 400, "deadline"},
 		{"wrong content type", "text/plain", `{"name":"x"}`, 415, "Content-Type"},
 		{"no content type", "", `{"name":"x"}`, 415, "Content-Type"},
 		{"too large", "application/json", `{"name":"` + strings.Repeat("长", api.MaxBody/3+10) + `"}`, 413, ""},
