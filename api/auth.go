@@ -58,7 +58,8 @@ func (p Principal) Has(roles ...Role) bool {
 }
 
 // For narrows p to the roles a route allows: on a route, scope comes only
-// from those roles, and the group claim only with the inspector role. A
+// from those roles, the group claim only with the inspector role and the
+// units claim only with the clerk or superior role. A
 // principal holding clerk and inspector roles acts on a clerk's route as a
 // clerk, in its units' subtrees, and never in its group's assignment.
 func (p Principal) For(roles []Role) Principal {
@@ -71,6 +72,11 @@ func (p Principal) For(roles []Role) Principal {
 	}
 	if !q.Has(RoleInspector) {
 		q.Group = ""
+	}
+	if !q.Has(RoleClerk, RoleSuperior) {
+		// The units claim is a clerk's or a superior's scope; an
+		// inspector's comes from its group alone.
+		q.Units = nil
 	}
 	return q
 }

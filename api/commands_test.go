@@ -319,7 +319,7 @@ func TestCommandsRefuseAndAppendNothing(t *testing.T) {
 	}
 }
 
-func tokenGroup(t *testing.T, subject, group string) string {
+func tokenGroup(t testing.TB, subject, group string) string {
 	t.Helper()
 	tok, err := api.HS256{Key: secret}.Mint(api.Principal{Subject: subject, Roles: []api.Role{api.RoleInspector}, Group: group}, time.Hour, time.Now())
 	if err != nil {
@@ -328,7 +328,7 @@ func tokenGroup(t *testing.T, subject, group string) string {
 	return tok
 }
 
-func tokenWith(t *testing.T, role api.Role, units ...string) string {
+func tokenWith(t testing.TB, role api.Role, units ...string) string {
 	t.Helper()
 	tok, err := api.HS256{Key: secret}.Mint(api.Principal{Subject: string(role) + "-tester", Roles: []api.Role{role}, Units: units}, time.Hour, time.Now())
 	if err != nil {
@@ -377,6 +377,12 @@ func TestEveryRouteByRoleAndScope(t *testing.T) {
 		t.Errorf("theme id = %q, want u2-%s", ids["themes"], quarter)
 	}
 
+	// An inspector's scope is its group's assignment, never a units
+	// claim: a group of its own, assigned u2's area, so that the routes'
+	// dissolving and reassigning g1 leave it alone.
+	scopeGroup := must(t, d.post("/v1/groups", office, map[string]any{"name": "范围检查组", "members": []string{"inspector-1"}}), 201, "group").body["id"].(string)
+	must(t, d.post("/v1/groups/"+scopeGroup+"/assignments", office, map[string]any{"target_kind": "area", "target_id": "a1"}), 200, "assignment")
+
 	routes := d.cmds.List()
 	if len(routes) < 20 {
 		t.Fatalf("only %d command routes", len(routes))
@@ -404,7 +410,11 @@ func TestEveryRouteByRoleAndScope(t *testing.T) {
 			}{{"in scope", []string{"u0"}, true}, {"out of scope", []string{"u3"}, role == api.RoleOffice}} {
 				t.Run(fmt.Sprintf("%s %s %s", rt.Pattern, role, scope.name), func(t *testing.T) {
 					before := d.head()
-					r := d.post(path, tokenWith(t, role, scope.units...), body)
+					tok := tokenWith(t, role, scope.units...)
+					if role == api.RoleInspector && scope.in {
+						tok = tokenGroup(t, "inspector-1", scopeGroup)
+					}
+					r := d.post(path, tok, body)
 					refused := r.status == http.StatusForbidden
 					switch {
 					case !allowed && !refused:
