@@ -2,7 +2,11 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -391,6 +395,9 @@ func begin[C any](c *Commands, w http.ResponseWriter, r *http.Request) (p Princi
 	if err == nil {
 		err = DecodeJSON(w, r, &body)
 	}
+	if err == nil && r.Header.Get("Idempotency-Key") != "" {
+		cmd.Fingerprint, err = fingerprint(r, body)
+	}
 	if err != nil {
 		WriteProblem(w, r, err)
 		return p, cmd, body, false
@@ -428,6 +435,21 @@ func (c *Commands) meta(r *http.Request) (Principal, command.Command, error) {
 		cmd.IfVersion = &v
 	}
 	return p, cmd, nil
+}
+
+// fingerprint is what a command says, for binding the client's
+// Idempotency-Key to it: its method, its path (route and entity) and its
+// body as decoded and encoded again, so that the same command told with
+// its fields in another order or other white space is the same.
+func fingerprint(r *http.Request, body any) (string, error) {
+	canonical, err := json.Marshal(body)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", r.Method, r.URL.Path)
+	h.Write(canonical)
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 func (c *Commands) finish(w http.ResponseWriter, r *http.Request, cmd command.Command, id string, res command.Result, err error, status int) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
@@ -83,6 +84,9 @@ func ProblemFor(err error) *Problem {
 	case errors.Is(err, rectification.ErrDeadlinePassed), errors.Is(err, pledge.ErrPeriodNotEnded):
 		// Rules of time: the request is well formed but refused now.
 		return NewProblem(http.StatusUnprocessableEntity, err.Error(), "")
+	case errors.Is(err, command.ErrKeyReused):
+		return NewProblem(http.StatusUnprocessableEntity,
+			"this Idempotency-Key was used before for a different request (another route, item or body); nothing was recorded: send a new key for a new request", "Idempotency-Key")
 	case errors.Is(err, domain.ErrNotFound):
 		return NewProblem(http.StatusNotFound, err.Error(), "")
 	case errors.Is(err, domain.ErrAlreadyExists):

@@ -121,6 +121,39 @@ func TestTrustRows(t *testing.T) {
 		}
 	})
 
+	t.Run("row 3: an Idempotency-Key is bound to its route and body", func(t *testing.T) {
+		theme := map[string]any{"unit_id": "u2", "quarter": quarter, "title": "主题一"}
+		must(t, d.post("/v1/themes", office, theme, "Idempotency-Key", "k3"), 201, "first theme")
+		before := d.head()
+		other := map[string]any{"unit_id": "u2", "quarter": quarter, "title": "主题二"}
+		for _, tc := range []struct {
+			name, path string
+			body       any
+		}{
+			{"another body", "/v1/themes", other},
+			{"another route", "/v1/surveys", survey("u2")},
+		} {
+			r := d.post(tc.path, office, tc.body, "Idempotency-Key", "k3")
+			if r.status != 422 || r.problem.Field != "Idempotency-Key" {
+				t.Errorf("%s under a used key: %d %+v, want 422 naming Idempotency-Key", tc.name, r.status, r.problem)
+			}
+		}
+		if d.head() != before {
+			t.Errorf("reused keys appended %d events", d.head()-before)
+		}
+		// The same command told with its fields in another order is the same command.
+		reordered := map[string]any{"title": "主题一", "quarter": quarter, "unit_id": "u2"}
+		must(t, d.post("/v1/themes", office, reordered, "Idempotency-Key", "k3"), 200, "retry with the fields reordered")
+		if d.head() != before {
+			t.Errorf("the retry appended %d events", d.head()-before)
+		}
+		// A refused command claims nothing: corrected, it may use its key.
+		bad := map[string]any{"unit_id": "u404", "quarter": quarter, "title": "主题三"}
+		must(t, d.post("/v1/themes", office, bad, "Idempotency-Key", "k3b"), 422, "theme for a unit that does not exist")
+		bad["unit_id"] = "u3"
+		must(t, d.post("/v1/themes", office, bad, "Idempotency-Key", "k3b"), 201, "the corrected theme under the same key")
+	})
+
 	t.Run("rows 1 and 2: self-acceptance and a backdated acceptance", func(t *testing.T) {
 		rc := must(t, d.post("/v1/rectifications", office, order("u2", "review", "rv-1", 1)), 201, "order").body["id"].(string)
 		base := "/v1/rectifications/" + rc

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,6 +36,13 @@ type Command struct {
 	// the group that inspects, the finding that orders a rectification. A
 	// fact cannot happen before what it refers to existed.
 	After []Floor
+	// Fingerprint, when set, is what the command says: a hash of its
+	// route and canonical body, made by the caller that chose ID (an
+	// Idempotency-Key). ID is then bound to it: the events record
+	// ID~Fingerprint, the same ID with the same fingerprint is a
+	// duplicate, and with another one, in the same stream or any other,
+	// ErrKeyReused. Left empty, ID alone identifies the command.
+	Fingerprint string
 	// System marks a decision of the ledger itself (the deadline watcher),
 	// whose business time is derived, not told: where it would precede
 	// the stream's latest business time it is raised to it instead of
@@ -62,6 +70,20 @@ type Result struct {
 
 // ErrCommandID is returned for a command without an id.
 var ErrCommandID = errors.New("command id is required")
+
+// ErrKeyReused is returned for a command whose id was used before for a
+// command with another fingerprint: a client reusing an Idempotency-Key
+// for something else. Nothing is appended.
+var ErrKeyReused = errors.New("the command id was used before for another command")
+
+// recordedID is the command id the events carry: ID bound to the
+// fingerprint, if there is one.
+func (c Command) recordedID() string {
+	if c.Fingerprint == "" {
+		return c.ID
+	}
+	return c.ID + "~" + c.Fingerprint
+}
 
 // Handler executes commands against one event log.
 type Handler struct {
@@ -126,10 +148,14 @@ type Decide[A domain.Aggregate] func(agg A, meta domain.Meta) ([]domain.Event, e
 // Create decides the first events of a new stream. If the stream already
 // has history (from another command), it fails with domain.ErrAlreadyExists;
 // a retry of the same command returns the first result.
-func Create(ctx context.Context, h *Handler, stream string, cmd Command, create func(meta domain.Meta) ([]domain.Event, error)) (Result, error) {
+func Create(ctx context.Context, h *Handler, stream string, cmd Command, decide func(meta domain.Meta) ([]domain.Event, error)) (Result, error) {
 	if cmd.ID == "" {
 		return Result{}, ErrCommandID
 	}
+	return h.claimed(ctx, cmd, func() (Result, error) { return create(ctx, h, stream, cmd, decide) })
+}
+
+func create(ctx context.Context, h *Handler, stream string, cmd Command, create func(meta domain.Meta) ([]domain.Event, error)) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event, meta domain.Meta) ([]domain.Event, error) {
 			if len(history) > 0 {
@@ -152,6 +178,10 @@ func Execute[A domain.Aggregate](ctx context.Context, h *Handler, stream string,
 	if cmd.ID == "" {
 		return Result{}, ErrCommandID
 	}
+	return h.claimed(ctx, cmd, func() (Result, error) { return execute(ctx, h, stream, cmd, newAgg, decide) })
+}
+
+func execute[A domain.Aggregate](ctx context.Context, h *Handler, stream string, cmd Command, newAgg func() A, decide Decide[A]) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := h.try(ctx, stream, cmd, func(history []eventlog.Event, meta domain.Meta) ([]domain.Event, error) {
 			agg := newAgg()
@@ -226,7 +256,10 @@ func (h *Handler) try(ctx context.Context, stream string, cmd Command, decide fu
 	if err != nil {
 		return Result{}, err
 	}
-	if prior := resultOf(stream, history, cmd.ID); prior != nil {
+	if prior, err := resultOf(stream, history, cmd); err != nil || prior != nil {
+		if err != nil {
+			return Result{}, err
+		}
 		return *prior, nil
 	}
 	var head eventlog.StreamHead
@@ -296,13 +329,13 @@ func (h *Handler) envelopes(cmd Command, decided []domain.Event, now time.Time) 
 			at = t.OccurredTime() // the event's own business time wins
 		}
 		envs[i] = eventlog.Event{
-			ID:            eventlog.EventID(cmd.ID, i),
+			ID:            eventlog.EventID(cmd.recordedID(), i),
 			Type:          e.EventType(),
 			OccurredAt:    at,
 			RecordedAt:    now,
 			Actor:         cmd.Actor.ID,
 			Unit:          unit,
-			CommandID:     cmd.ID,
+			CommandID:     cmd.recordedID(),
 			CorrelationID: cmd.CorrelationID,
 			CausationID:   cmd.CausationID,
 			SchemaVersion: version,
@@ -356,11 +389,18 @@ func (h *Handler) inOrder(stream string, cmd Command, history []eventlog.Event, 
 	return nil
 }
 
-// resultOf finds the events a command appended to a stream before, if any.
-func resultOf(stream string, history []eventlog.Event, commandID string) *Result {
+// resultOf finds the events a command appended to a stream before, if
+// any; an event of the same id bound to another fingerprint is
+// ErrKeyReused. (An event carrying the bare id was recorded before ids
+// were bound to fingerprints, and is taken as this command's.)
+func resultOf(stream string, history []eventlog.Event, cmd Command) (*Result, error) {
 	var res *Result
+	recorded := cmd.recordedID()
 	for _, e := range history {
-		if e.CommandID != commandID {
+		if e.CommandID != recorded && e.CommandID != cmd.ID {
+			if cmd.Fingerprint != "" && strings.HasPrefix(e.CommandID, cmd.ID+"~") {
+				return nil, fmt.Errorf("%w: in %s", ErrKeyReused, stream)
+			}
 			continue
 		}
 		if res == nil {
@@ -369,7 +409,7 @@ func resultOf(stream string, history []eventlog.Event, commandID string) *Result
 		res.EventIDs = append(res.EventIDs, e.ID)
 		res.LastVersion, res.Position = e.Version, e.Position
 	}
-	return res
+	return res, nil
 }
 
 const readPage = 1000

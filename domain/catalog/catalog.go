@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/checkpoint"
+	"github.com/cxzy/ledger/domain/commandkey"
 	"github.com/cxzy/ledger/domain/evaluation"
 	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/org"
@@ -25,6 +26,7 @@ func New() *domain.Registry {
 		rectification.Codecs(),
 		evaluation.Codecs(),
 		checkpoint.Codecs(),
+		commandkey.Codecs(),
 	)
 	if err != nil {
 		// The lists are fixed at compile time; a clash is a programming
@@ -36,7 +38,8 @@ func New() *domain.Registry {
 
 // Family names the event family of an event type: the five families of the
 // domain (pledge, fulfilment, review, rectification, evaluation) and the
-// organisation, inspection and checkpoint records around them. The
+// organisation, inspection, checkpoint and command-key records around
+// them. The
 // projections and the demo's summary count events by it.
 func Family(eventType string) string {
 	prefix, _, _ := strings.Cut(eventType, ".")
