@@ -216,7 +216,15 @@ func (q *query) quarter(name string) domain.Quarter {
 // date meaning noon of that day in loc. Absent, it is the zero time,
 // which the query layer takes as the present.
 func (q *query) now(name string, loc *time.Location) time.Time {
-	return q.moment(name, loc, 12*time.Hour)
+	t := q.moment(name, loc, 12*time.Hour)
+	if !t.IsZero() {
+		// Beyond the supported range every deadline would be far past or
+		// far ahead, and the colours would say nothing true.
+		// Judged as the date it is where the deployment keeps its
+		// deadlines, as the views judge it.
+		q.fail(domain.CheckDate(name, domain.DateIn(t, loc)))
+	}
+	return t
 }
 
 // instant reads a period's bound: an RFC 3339 time, or a date meaning its

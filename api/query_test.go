@@ -92,3 +92,25 @@ func TestQueriesAreStrict(t *testing.T) {
 		t.Errorf("repeated colour, bad limit: %d %+v, want 400 naming limit, not colour", rec.Code, p)
 	}
 }
+
+// TestNowIsBounded: a `now` outside the supported range (2000-01-01 to
+// 2099-12-31, docs/trust.md) would make every deadline far past or far
+// ahead, all red or all green; it is a 422 naming now (issue 10, row 5).
+func TestNowIsBounded(t *testing.T) {
+	_, h := strictServer(t)
+	office := tokenWith(t, api.RoleOffice)
+	for _, path := range []string{
+		"/v1/views/rectifications?now=9999-12-31",
+		"/v1/views/rectifications?now=1900-01-02",
+		"/v1/views/rectifications/summary?now=2100-01-01T00:00:00Z",
+		"/v1/views/rectifications/summary?now=1999-12-31",
+		"/v1/views/rectifications/summary?now=1999-12-31T15:59:59Z", // 23:59:59 in Beijing
+	} {
+		rec := serve(h, http.MethodGet, path, "192.0.2.1", office)
+		var p api.Problem
+		json.Unmarshal(rec.Body.Bytes(), &p)
+		if rec.Code != http.StatusUnprocessableEntity || p.Field != "now" {
+			t.Errorf("GET %s = %d %+v, want 422 naming now", path, rec.Code, p)
+		}
+	}
+}
