@@ -23,7 +23,17 @@ var rectColumns = []string{
 	"extensions_requested", "extensions_granted", "extensions_denied",
 	"rejections", "reopenings", "closings", "missed_deadlines", "last_missed_deadline",
 	"closed_at", "closed_on", "on_time_original", "on_time_current", "cancelled",
+	"closed_entered_late", "extensions_entered_late",
 	"version", "updated_at",
+}
+
+// rectLateColumns are the late-entry flags, added by migration 2: a
+// closing or an extension request that reached the ledger after the
+// deadline it is judged against had passed (a backfill from the paper
+// books), so "on time on paper, entered late" is visible in the views.
+var rectLateColumns = []column{
+	{"closed_entered_late", "UInt8", "cancelled"},
+	{"extensions_entered_late", "UInt32", "closed_entered_late"},
 }
 
 // The colour and the days left are not columns: they depend on "now" and
@@ -58,6 +68,8 @@ const rectCreate = `CREATE TABLE IF NOT EXISTS {db}.{table} (
 	on_time_original UInt8,
 	on_time_current UInt8,
 	cancelled UInt8,
+	closed_entered_late UInt8,
+	extensions_entered_late UInt32,
 	version UInt64,
 	updated_at DateTime
 ) ENGINE = ReplacingMergeTree(version) ORDER BY id`
@@ -153,9 +165,12 @@ func rectDate(d domain.Date) time.Time {
 // rectRow is the item's row in rectColumns order; every figure comes from
 // the aggregate's own accessors so the table means what the domain means.
 func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Location) []any {
-	var requested, granted, denied uint32
+	var requested, granted, denied, extLate uint32
 	for _, x := range r.Extensions() {
 		requested++
+		if x.EnteredLate {
+			extLate++
+		}
 		switch x.Outcome {
 		case rectification.OutcomeGranted:
 			granted++
@@ -168,11 +183,11 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 	if n := len(missed); n > 0 {
 		lastMissed = missed[n-1].Deadline
 	}
-	closedAt, closedOn := epoch, epoch
+	closedAt, closedOn, closedLate := epoch, epoch, false
 	if at, ok := r.ClosedAt(); ok {
 		closedAt = at.UTC()
 		cs := r.Closings()
-		closedOn = rectDate(cs[len(cs)-1].On)
+		closedOn, closedLate = rectDate(cs[len(cs)-1].On), cs[len(cs)-1].EnteredLate
 	}
 	onOriginal, onCurrent, _ := r.OnTime()
 	kind := ""
@@ -192,6 +207,7 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 		requested, granted, denied,
 		uint32(r.Rejections()), uint32(r.Reopenings()), uint32(len(r.Closings())), uint32(len(missed)), rectDate(lastMissed),
 		closedAt, closedOn, boolUInt8(onOriginal), boolUInt8(onCurrent), boolUInt8(r.State() == rectification.StateCancelled),
+		boolUInt8(closedLate), extLate,
 		e.Seq(), e.RecordedAt.UTC(),
 	}
 }
@@ -230,6 +246,9 @@ func rectContribution(r *rectification.Rectification, area string) map[string]in
 	add("reopenings", int64(r.Reopenings()))
 	add("missed_deadlines", int64(len(r.MissedDeadlines())))
 	add("extensions_granted", int64(rectGranted(r)))
+	closedLate, extLate := rectLate(r)
+	add("closed_entered_late", closedLate)
+	add("extensions_entered_late", extLate)
 	return c
 }
 
@@ -250,6 +269,21 @@ func rectItem(id, state string, original, deadline time.Time) string {
 		",original_deadline=" + domain.DateOf(original).String() + ",deadline=" + domain.DateOf(deadline).String() + "}"
 }
 
+// rectLate is the item's late-entry flags as the table holds them: the
+// closing in force entered late (0 or 1), and how many extension requests
+// were.
+func rectLate(r *rectification.Rectification) (closing, extensions int64) {
+	if _, ok := r.ClosedAt(); ok && r.Closings()[len(r.Closings())-1].EnteredLate {
+		closing = 1
+	}
+	for _, x := range r.Extensions() {
+		if x.EnteredLate {
+			extensions++
+		}
+	}
+	return closing, extensions
+}
+
 func rectGranted(r *rectification.Rectification) int {
 	n := 0
 	for _, x := range r.Extensions() {
@@ -266,11 +300,12 @@ func (m *Rectifications) Actual(ctx context.Context, q Querier, db string) (map[
 	// sums, added up here.
 	figures := map[string]int64{}
 	err := queryEach(ctx, q, `SELECT area, state, toInt64(count()), toInt64(sum(on_time_original)), toInt64(sum(on_time_current)),
-		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines)), toInt64(sum(extensions_granted))
+		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines)), toInt64(sum(extensions_granted)),
+		toInt64(sum(closed_entered_late)), toInt64(sum(extensions_entered_late))
 		FROM `+db+`.`+RectificationsTable+` FINAL GROUP BY area, state`, func(scan func(...any) error) error {
 		var area, state string
-		var n, onOrig, onCur, closings, reopen, missed, granted int64
-		if err := scan(&area, &state, &n, &onOrig, &onCur, &closings, &reopen, &missed, &granted); err != nil {
+		var n, onOrig, onCur, closings, reopen, missed, granted, closedLate, extLate int64
+		if err := scan(&area, &state, &n, &onOrig, &onCur, &closings, &reopen, &missed, &granted, &closedLate, &extLate); err != nil {
 			return err
 		}
 		add := func(name string, v int64) { addRectFigure(figures, area, name, v) }
@@ -282,6 +317,8 @@ func (m *Rectifications) Actual(ctx context.Context, q Querier, db string) (map[
 		add("reopenings", reopen)
 		add("missed_deadlines", missed)
 		add("extensions_granted", granted)
+		add("closed_entered_late", closedLate)
+		add("extensions_entered_late", extLate)
 		return nil
 	})
 	if err != nil {
@@ -360,8 +397,14 @@ type RectificationRow struct {
 	OnTimeOriginal      bool        `json:"on_time_original"`
 	OnTimeCurrent       bool        `json:"on_time_current"`
 	Cancelled           bool        `json:"cancelled"`
-	Version             uint64      `json:"version"`
-	UpdatedAt           time.Time   `json:"updated_at,omitzero"`
+	// ClosedEnteredLate: the closing in force reached the ledger after
+	// the deadline it is judged against had passed; "on time" is then on
+	// the word of a late entry. ExtensionsEnteredLate counts extension
+	// requests entered after the deadline they ask to move.
+	ClosedEnteredLate     bool      `json:"closed_entered_late"`
+	ExtensionsEnteredLate int       `json:"extensions_entered_late"`
+	Version               uint64    `json:"version"`
+	UpdatedAt             time.Time `json:"updated_at,omitzero"`
 	// DaysLeft is the deadline in force minus today: 0 on the deadline
 	// day, negative once overdue.
 	DaysLeft int    `json:"days_left"`
@@ -376,7 +419,8 @@ type RectificationRow struct {
 var rectComputed = `id, stream, unit, unit_name, area, unit_kind, source_kind, source_ref,
 	responsible_unit, responsible_person, requirement, state, ordered_at, original_deadline, deadline,
 	extensions_requested, extensions_granted, extensions_denied, rejections, reopenings, closings, missed_deadlines,
-	closed_at, closed_on, on_time_original, on_time_current, cancelled, version, updated_at,
+	closed_at, closed_on, on_time_original, on_time_current, cancelled,
+	closed_entered_late, extensions_entered_late, version, updated_at,
 	toInt32(toInt64(toRelativeDayNum(deadline)) - toInt64(toRelativeDayNum(toDate(?)))) AS days_left,
 	multiIf(state IN ` + rectLive + `, multiIf(days_left < 0, 'red', days_left <= ?, 'yellow', 'green'),
 		state = 'accepted', if(on_time_current = 1, 'on_time', 'late'), 'none') AS colour`
@@ -492,18 +536,20 @@ func QueryRectifications(ctx context.Context, q Querier, db string, f Rectificat
 		var r RectificationRow
 		var ordDeadline, deadline, closedOn time.Time
 		var reqd, grant, deny, rej, reop, clos, miss uint32
-		var onOrig, onCur, canc uint8
+		var onOrig, onCur, canc, closedLate uint8
+		var extLate uint32
 		var days int32
 		if err := scan(&r.ID, &r.Stream, &r.Unit, &r.UnitName, &r.Area, &r.UnitKind, &r.SourceKind, &r.SourceRef,
 			&r.ResponsibleUnit, &r.ResponsiblePerson, &r.Requirement, &r.State, &r.OrderedAt, &ordDeadline, &deadline,
 			&reqd, &grant, &deny, &rej, &reop, &clos, &miss,
-			&r.ClosedAt, &closedOn, &onOrig, &onCur, &canc, &r.Version, &r.UpdatedAt, &days, &r.Colour); err != nil {
+			&r.ClosedAt, &closedOn, &onOrig, &onCur, &canc, &closedLate, &extLate, &r.Version, &r.UpdatedAt, &days, &r.Colour); err != nil {
 			return err
 		}
 		r.OriginalDeadline, r.Deadline = domain.DateOf(ordDeadline), domain.DateOf(deadline)
 		r.ExtensionsRequested, r.ExtensionsGranted, r.ExtensionsDenied = int(reqd), int(grant), int(deny)
 		r.Rejections, r.Reopenings, r.Closings, r.MissedDeadlines = int(rej), int(reop), int(clos), int(miss)
 		r.OnTimeOriginal, r.OnTimeCurrent, r.Cancelled = onOrig == 1, onCur == 1, canc == 1
+		r.ClosedEnteredLate, r.ExtensionsEnteredLate = closedLate == 1, int(extLate)
 		if r.ClosedAt.Unix() == 0 {
 			r.ClosedAt = time.Time{}
 		} else {
@@ -566,6 +612,12 @@ type RectificationStats struct {
 	Reopenings  int     `json:"reopenings"`
 	Recurrence  float64 `json:"recurrence"`
 	MissedTotal int     `json:"missed_total"` // recorded missed deadlines: escalations
+	// ClosedEnteredLate counts accepted items whose closing reached the
+	// ledger after its deadline had passed; OnTimeEnteredLate those of
+	// them counted on time (by the deadline in force), on the word of a
+	// late entry.
+	ClosedEnteredLate int `json:"closed_entered_late"`
+	OnTimeEnteredLate int `json:"on_time_entered_late"`
 }
 
 // RectificationAgingBuckets names the buckets of RectificationStats.Aging.
@@ -596,10 +648,12 @@ func RectificationSummary(ctx context.Context, q Querier, db string, f Rectifica
 		toInt64(countIf(colour = 'red' AND days_left < -90)),
 		toInt64(sumIf(on_time_original, state = 'accepted')), toInt64(sumIf(on_time_current, state = 'accepted')),
 		toInt64(sumIf(days_to_close, state = 'accepted')),
-		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines))
+		toInt64(sum(closings)), toInt64(sum(reopenings)), toInt64(sum(missed_deadlines)),
+		toInt64(countIf(state = 'accepted' AND closed_entered_late = 1)),
+		toInt64(countIf(state = 'accepted' AND closed_entered_late = 1 AND on_time_current = 1))
 		FROM (` + inner + `)`
 	var s RectificationStats
-	var v [18]int64
+	var v [20]int64
 	ptrs := make([]any, len(v))
 	for i := range v {
 		ptrs[i] = &v[i]
@@ -611,6 +665,7 @@ func RectificationSummary(ctx context.Context, q Querier, db string, f Rectifica
 	s.Accepted, s.Cancelled, s.Overdue30 = int(v[5]), int(v[6]), int(v[7])
 	s.Aging = [4]int{int(v[8]), int(v[9]), int(v[10]), int(v[11])}
 	s.Closings, s.Reopenings, s.MissedTotal = int(v[15]), int(v[16]), int(v[17])
+	s.ClosedEnteredLate, s.OnTimeEnteredLate = int(v[18]), int(v[19])
 	if s.Accepted > 0 {
 		n := float64(s.Accepted)
 		s.OnTimeOriginal, s.OnTimeCurrent, s.MeanDaysToClose = float64(v[12])/n, float64(v[13])/n, float64(v[14])/n

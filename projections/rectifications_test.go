@@ -476,3 +476,74 @@ func (l *rectLimitedLog) ReadAll(ctx context.Context, after eventlog.Position, l
 	}
 	return page, err
 }
+
+// TestLateEntriesAreFlagged: an acceptance told as made before the
+// deadline but entered after it, and an extension request entered after
+// the deadline it asks to move, are flagged in the item's row and counted
+// in the summary, and reconcile checks the flags (issue 10, row 2).
+func TestLateEntriesAreFlagged(t *testing.T) {
+	conn, db := chtest.Open(t)
+	w := newRectWorld(t)
+	// entered does one decision told as made at occurred, entered at the
+	// ledger's clock entered.
+	entered := func(id, actor string, occurred, at time.Time, decide command.Decide[*rectification.Rectification]) {
+		t.Helper()
+		w.clock = at
+		w.n++
+		_, err := command.Execute(w.ctx, w.h, rectification.Stream(id),
+			command.Command{ID: fmt.Sprintf("%s-step-%d", id, w.n), Actor: domain.Actor{ID: actor}, OccurredAt: occurred},
+			func() *rectification.Rectification { return &rectification.Rectification{} }, decide)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+	}
+	// backfilled: due 03-15, accepted "on 03-14" but entered on 03-20.
+	w.order("backfilled", "u1", sh(3, 1), day(2026, 3, 15))
+	w.do("backfilled", "p-backfilled", sh(3, 2), ack)
+	w.do("backfilled", "p-backfilled", sh(3, 10), submit)
+	entered("backfilled", "boss", sh(3, 14), sh(3, 20), func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+		return r.Accept(rectification.AcceptCommand{OccurredAt: sh(3, 14)}, m)
+	})
+	// prompt: the same acceptance entered the day it was made.
+	w.order("prompt", "u1", sh(3, 1), day(2026, 3, 15))
+	w.do("prompt", "p-prompt", sh(3, 2), ack)
+	w.do("prompt", "p-prompt", sh(3, 10), submit)
+	w.do("prompt", "boss", sh(3, 14), accept)
+	// ext-late: due 03-10, an extension asked for "on 03-09", entered on 03-12.
+	w.order("ext-late", "u2", sh(3, 1), day(2026, 3, 10))
+	w.do("ext-late", "p-ext-late", sh(3, 2), ack)
+	entered("ext-late", "p-ext-late", sh(3, 9), sh(3, 12), func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+		return r.RequestExtension(rectification.RequestExtensionCommand{Reasons: "funds", Progress: "half", OccurredAt: sh(3, 9)}, m)
+	})
+	w.project(conn, db, projections.NewRectifications(rectShanghai))
+
+	now := time.Date(2026, 3, 25, 12, 0, 0, 0, rectShanghai)
+	rows := rectAll(t, conn, db, projections.RectificationFilter{Now: now, Loc: rectShanghai})
+	want := map[string]struct {
+		colour     string
+		closedLate bool
+		extLate    int
+	}{
+		"backfilled": {"on_time", true, 0},
+		"prompt":     {"on_time", false, 0},
+		"ext-late":   {"red", false, 1},
+	}
+	for id, x := range want {
+		r := rows[id]
+		if r.Colour != x.colour || r.ClosedEnteredLate != x.closedLate || r.ExtensionsEnteredLate != x.extLate {
+			t.Errorf("%s: colour %s, closed entered late %v, extensions entered late %d; want %s %v %d",
+				id, r.Colour, r.ClosedEnteredLate, r.ExtensionsEnteredLate, x.colour, x.closedLate, x.extLate)
+		}
+	}
+	s, err := projections.RectificationSummary(w.ctx, conn, db, projections.RectificationFilter{Now: now, Loc: rectShanghai})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Accepted != 2 || s.ClosedEnteredLate != 1 || s.OnTimeEnteredLate != 1 {
+		t.Errorf("summary: %d accepted, %d entered late, %d of them on time; want 2, 1, 1", s.Accepted, s.ClosedEnteredLate, s.OnTimeEnteredLate)
+	}
+	got := rectReconcile(t, conn, db, w.log)
+	if got["rectifications.closed_entered_late"] != 1 || got["rectifications.extensions_entered_late"] != 1 {
+		t.Errorf("reconcile figures %v: want one late closing and one late extension request", got)
+	}
+}

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cxzy/ledger/eventlog"
@@ -23,6 +24,89 @@ type Migration struct {
 // new migration (ALTER TABLE ...), never an edit of an applied one.
 var Migrations = []Migration{
 	{Version: 1, Name: "read models, checkpoints", Apply: createTables},
+	{Version: 2, Name: "rectifications: late-entry flags", Apply: addColumns(RectificationsTable, rectLateColumns)},
+}
+
+// column is a column a migration adds, after an existing one.
+type column struct{ name, typ, after string }
+
+// addColumns returns a migration that adds cols to table where they are
+// missing. 18.16 has no ADD COLUMN IF NOT EXISTS, so the server's own
+// list decides; a table created by migration 1 from today's template
+// already has them. On a cluster the local tables are altered ON CLUSTER;
+// the Distributed table cannot be (18.16 refuses distributed DDL on a
+// table that is not replicated when the cluster's shards are), so it is
+// dropped and created again over the altered local tables: it holds no
+// rows, and readers see it missing only for that moment at start.
+// Rows written before the migration read the columns' defaults until the
+// projections are rebuilt (docs/operations.md).
+func addColumns(table string, cols []column) func(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error {
+	return func(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error {
+		name := table + suffix
+		missing, err := missingColumns(ctx, conn, db, topo.local(name), cols)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			adds := make([]string, len(missing))
+			for i, c := range missing {
+				adds[i] = "ADD COLUMN " + c.name + " " + c.typ + " AFTER " + c.after
+			}
+			if err := conn.Exec(ctx, "ALTER TABLE "+db+"."+topo.local(name)+topo.onCluster()+" "+strings.Join(adds, ", ")); err != nil {
+				return fmt.Errorf("alter %s: %w", topo.local(name), err)
+			}
+		}
+		if !topo.clustered() {
+			return nil
+		}
+		missing, err = missingColumns(ctx, conn, db, name, cols)
+		if err != nil || len(missing) == 0 {
+			return err
+		}
+		create := ""
+		for _, m := range models {
+			for _, t := range m.Tables() {
+				if t.Name == table {
+					create = t.Create
+				}
+			}
+		}
+		ddls, err := topo.createTable(create, db, name)
+		if err != nil {
+			return err
+		}
+		if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+db+"."+name+topo.onCluster()); err != nil {
+			return fmt.Errorf("replace %s: %w", name, err)
+		}
+		if err := conn.Exec(ctx, ddls[len(ddls)-1]); err != nil {
+			return fmt.Errorf("replace %s: %w", name, err)
+		}
+		return nil
+	}
+}
+
+// missingColumns returns those of cols that table lacks; none if the
+// table does not exist (a model this deployment does not run).
+func missingColumns(ctx context.Context, conn Conn, db, table string, cols []column) ([]column, error) {
+	have := map[string]bool{}
+	err := queryEach(ctx, conn, "SELECT name FROM system.columns WHERE database = ? AND table = ?", func(scan func(...any) error) error {
+		var c string
+		if err := scan(&c); err != nil {
+			return err
+		}
+		have[c] = true
+		return nil
+	}, db, table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	var missing []column
+	for _, c := range cols {
+		if len(have) > 0 && !have[c.name] {
+			missing = append(missing, c)
+		}
+	}
+	return missing, nil
 }
 
 // Migrate creates the database and brings the table set named by suffix
