@@ -165,12 +165,9 @@ func rectDate(d domain.Date) time.Time {
 // rectRow is the item's row in rectColumns order; every figure comes from
 // the aggregate's own accessors so the table means what the domain means.
 func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Location) []any {
-	var requested, granted, denied, extLate uint32
+	var requested, granted, denied uint32
 	for _, x := range r.Extensions() {
 		requested++
-		if x.EnteredLate {
-			extLate++
-		}
 		switch x.Outcome {
 		case rectification.OutcomeGranted:
 			granted++
@@ -183,12 +180,13 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 	if n := len(missed); n > 0 {
 		lastMissed = missed[n-1].Deadline
 	}
-	closedAt, closedOn, closedLate := epoch, epoch, false
+	closedAt, closedOn := epoch, epoch
 	if at, ok := r.ClosedAt(); ok {
 		closedAt = at.UTC()
 		cs := r.Closings()
-		closedOn, closedLate = rectDate(cs[len(cs)-1].On), cs[len(cs)-1].EnteredLate
+		closedOn = rectDate(cs[len(cs)-1].On)
 	}
+	closedLate, extLate := rectLate(r)
 	onOriginal, onCurrent, _ := r.OnTime()
 	kind := ""
 	if u.Kind.Valid() {
@@ -207,7 +205,7 @@ func rectRow(r *rectification.Rectification, u UnitInfo, e Event, loc *time.Loca
 		requested, granted, denied,
 		uint32(r.Rejections()), uint32(r.Reopenings()), uint32(len(r.Closings())), uint32(len(missed)), rectDate(lastMissed),
 		closedAt, closedOn, boolUInt8(onOriginal), boolUInt8(onCurrent), boolUInt8(r.State() == rectification.StateCancelled),
-		boolUInt8(closedLate), extLate,
+		uint8(closedLate), uint32(extLate),
 		e.Seq(), e.RecordedAt.UTC(),
 	}
 }
