@@ -92,10 +92,17 @@ func (w *rectWorld) order(id, unit string, at time.Time, deadline domain.Date) {
 // do executes one decision on item id at a moment, as actor.
 func (w *rectWorld) do(id, actor string, at time.Time, decide command.Decide[*rectification.Rectification]) {
 	w.t.Helper()
+	w.entered(id, actor, time.Time{}, at, decide)
+}
+
+// entered executes one decision told as made at occurred (zero: at) and
+// entered at the ledger's clock at.
+func (w *rectWorld) entered(id, actor string, occurred, at time.Time, decide command.Decide[*rectification.Rectification]) {
+	w.t.Helper()
 	w.clock = at
 	w.n++
 	_, err := command.Execute(w.ctx, w.h, rectification.Stream(id),
-		command.Command{ID: fmt.Sprintf("%s-step-%d", id, w.n), Actor: domain.Actor{ID: actor}},
+		command.Command{ID: fmt.Sprintf("%s-step-%d", id, w.n), Actor: domain.Actor{ID: actor}, OccurredAt: occurred},
 		func() *rectification.Rectification { return &rectification.Rectification{} }, decide)
 	if err != nil {
 		w.t.Fatalf("%s at %v: %v", id, at, err)
@@ -484,24 +491,11 @@ func (l *rectLimitedLog) ReadAll(ctx context.Context, after eventlog.Position, l
 func TestLateEntriesAreFlagged(t *testing.T) {
 	conn, db := chtest.Open(t)
 	w := newRectWorld(t)
-	// entered does one decision told as made at occurred, entered at the
-	// ledger's clock entered.
-	entered := func(id, actor string, occurred, at time.Time, decide command.Decide[*rectification.Rectification]) {
-		t.Helper()
-		w.clock = at
-		w.n++
-		_, err := command.Execute(w.ctx, w.h, rectification.Stream(id),
-			command.Command{ID: fmt.Sprintf("%s-step-%d", id, w.n), Actor: domain.Actor{ID: actor}, OccurredAt: occurred},
-			func() *rectification.Rectification { return &rectification.Rectification{} }, decide)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-	}
 	// backfilled: due 03-15, accepted "on 03-14" but entered on 03-20.
 	w.order("backfilled", "u1", sh(3, 1), day(2026, 3, 15))
 	w.do("backfilled", "p-backfilled", sh(3, 2), ack)
 	w.do("backfilled", "p-backfilled", sh(3, 10), submit)
-	entered("backfilled", "boss", sh(3, 14), sh(3, 20), func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+	w.entered("backfilled", "boss", sh(3, 14), sh(3, 20), func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
 		return r.Accept(rectification.AcceptCommand{OccurredAt: sh(3, 14)}, m)
 	})
 	// prompt: the same acceptance entered the day it was made.
@@ -512,7 +506,7 @@ func TestLateEntriesAreFlagged(t *testing.T) {
 	// ext-late: due 03-10, an extension asked for "on 03-09", entered on 03-12.
 	w.order("ext-late", "u2", sh(3, 1), day(2026, 3, 10))
 	w.do("ext-late", "p-ext-late", sh(3, 2), ack)
-	entered("ext-late", "p-ext-late", sh(3, 9), sh(3, 12), func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
+	w.entered("ext-late", "p-ext-late", sh(3, 9), sh(3, 12), func(r *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
 		return r.RequestExtension(rectification.RequestExtensionCommand{Reasons: "funds", Progress: "half", OccurredAt: sh(3, 9)}, m)
 	})
 	w.project(conn, db, projections.NewRectifications(rectShanghai))
