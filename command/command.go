@@ -398,7 +398,9 @@ func resultOf(stream string, history []eventlog.Event, cmd Command) (*Result, er
 	recorded := cmd.recordedID()
 	for _, e := range history {
 		if e.CommandID != recorded && e.CommandID != cmd.ID {
-			if cmd.Fingerprint != "" && strings.HasPrefix(e.CommandID, cmd.ID+"~") {
+			// Another id may itself contain "~" (a key "a~b"): only the
+			// id bound to a fingerprint of the same length is this id's.
+			if rest, ok := strings.CutPrefix(e.CommandID, cmd.ID+"~"); ok && cmd.Fingerprint != "" && len(rest) == len(cmd.Fingerprint) && !strings.Contains(rest, "~") {
 				return nil, fmt.Errorf("%w: in %s", ErrKeyReused, stream)
 			}
 			continue

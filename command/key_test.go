@@ -132,3 +132,16 @@ func keyRegistry(t *testing.T) *domain.Registry {
 	}
 	return reg
 }
+
+// TestKeyWithATildeIsAnotherKey: a client's key may itself contain "~";
+// "k3~fp-9" is another key than "k3", not k3 bound to a fingerprint.
+func TestKeyWithATildeIsAnotherKey(t *testing.T) {
+	ctx := context.Background()
+	h, _ := keyedSetup(t)
+	if _, err := command.Execute(ctx, h, "item-d", keyed("clerk-7:k3~fp-9", "fp-1"), newNothing, at(ledgerNow)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := command.Execute(ctx, h, "item-d", keyed("clerk-7:k3", "fp-2"), newNothing, at(ledgerNow)); err != nil {
+		t.Errorf("key k3 after key k3~fp-9 in one stream: %v, want it recorded", err)
+	}
+}
