@@ -420,7 +420,9 @@ var ErrGroupViewCursor = errors.New("group view: bad cursor")
 //
 // ClickHouse 18.16 allows one JOIN per query, so the page of (group, unit)
 // pairs comes from group_units joined with units, and each figure from its
-// own query on its own table for the page's units, merged here. Tables
+// own query on its own table for the page's units, merged here. The
+// joined subqueries carry aliases because modern servers refuse them
+// without (joined_subquery_requires_alias). Tables
 // another model has not created yet give zero figures.
 func QueryGroupView(ctx context.Context, q Querier, db string, f GroupViewFilter) ([]GroupViewRow, string, error) {
 	ctx, cancel := withQueryTimeout(ctx)
@@ -451,9 +453,9 @@ func QueryGroupView(ctx context.Context, q Querier, db string, f GroupViewFilter
 	args = append(args, limit+1)
 	page := `SELECT group_id, unit_id, via_area, name, kind, area_id FROM (
 			SELECT group_id, unit_id, via_area FROM ` + db + `.group_units FINAL` + w.where() + `
-		) ANY LEFT JOIN (
+		) AS pairs ANY LEFT JOIN (
 			SELECT id AS unit_id, name, kind, area_id FROM ` + db + `.units FINAL
-		) USING unit_id ` + outer + `
+		) AS named USING unit_id ` + outer + `
 		ORDER BY group_id, unit_id LIMIT ?`
 	var out []GroupViewRow
 	err := queryEach(ctx, q, page, func(scan func(...any) error) error {

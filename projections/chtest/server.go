@@ -21,16 +21,64 @@ type Server struct {
 	tb   testing.TB
 	dir  string
 	tcp  int
+	argv []string // the command that runs the server
 	cmd  *exec.Cmd
 	done chan error // receives the process's exit
+}
+
+// Flavour is the kind of the shared test server: "debian" (Debian's
+// clickhouse-server 18.16, the default) or "modern" (26.x from libchdb).
+func Flavour() string {
+	if v := os.Getenv("LEDGER_TEST_CLICKHOUSE_FLAVOUR"); v != "" {
+		return v
+	}
+	return "debian"
+}
+
+// startModern is StartServer for the modern flavour: no configuration
+// files (the library reads none), the listeners started by the query, and
+// a last query that blocks reading a FIFO nobody writes, so the server
+// runs until it is signalled.
+func startModern(tb testing.TB) *Server {
+	tb.Helper()
+	launcher, lib := os.Getenv("LEDGER_TEST_CHDB_LAUNCHER"), os.Getenv("LEDGER_TEST_CHDB_LIBRARY")
+	if launcher == "" || lib == "" {
+		tb.Fatal("chtest: the modern flavour needs LEDGER_TEST_CHDB_LAUNCHER and LEDGER_TEST_CHDB_LIBRARY (deploy/local/test.sh sets them)")
+	}
+	s := &Server{tb: tb, dir: tb.TempDir(), tcp: freePort(tb)}
+	for _, d := range []string{"data", "log"} {
+		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	fifo := filepath.Join(s.dir, "block.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	s.argv = []string{launcher, lib,
+		"--path", filepath.Join(s.dir, "data"), "--listen_host", "127.0.0.1",
+		"--tcp_port", fmt.Sprint(s.tcp), "--http_port", fmt.Sprint(freePort(tb)),
+		"--log-level", "warning",
+		"--query", "SYSTEM START LISTEN TCP; SYSTEM START LISTEN HTTP; SELECT * FROM file('" + fifo + "', 'LineAsString') FORMAT Null"}
+	tb.Cleanup(s.Stop)
+	s.Start()
+	return s
 }
 
 // StartServer starts a clickhouse-server on free loopback ports with its
 // configuration and data in a temporary directory, waits until it
 // answers, and stops it when the test ends. The configuration has the
 // shape of deploy/clickhouse/start.sh's.
+//
+// When the shared server is the modern one (LEDGER_TEST_CLICKHOUSE_FLAVOUR
+// = modern, set by deploy/local/test.sh), the private server is modern
+// too: the launcher LEDGER_TEST_CHDB_LAUNCHER running the library
+// LEDGER_TEST_CHDB_LIBRARY, as deploy/clickhouse/modern.sh runs them.
 func StartServer(tb testing.TB) *Server {
 	tb.Helper()
+	if Flavour() == "modern" {
+		return startModern(tb)
+	}
 	if _, err := exec.LookPath("clickhouse-server"); err != nil {
 		tb.Fatalf("chtest: no clickhouse-server (deploy/clickhouse/start.sh installs it): %v", err)
 	}
@@ -86,6 +134,7 @@ func StartServer(tb testing.TB) *Server {
 			tb.Fatal(err)
 		}
 	}
+	s.argv = []string{"clickhouse-server", "--config-file=" + filepath.Join(s.dir, "config.xml")}
 	tb.Cleanup(s.Stop) // registered first, so it runs after the cleanups of Open
 	s.Start()
 	return s
@@ -120,10 +169,12 @@ func (s *Server) Start() {
 		s.tb.Fatal(err)
 	}
 	defer out.Close() // the child has its own descriptor
-	cmd := exec.Command("clickhouse-server", "--config-file="+filepath.Join(s.dir, "config.xml"))
+	cmd := exec.Command(s.argv[0], s.argv[1:]...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = s.dir, out, out
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // see halt
 	if err := cmd.Start(); err != nil {
-		s.tb.Fatalf("chtest: start clickhouse-server: %v", err)
+		s.tb.Fatalf("chtest: start %s: %v", s.argv[0], err)
 	}
 	s.cmd, s.done = cmd, make(chan error, 1)
 	go func() { s.done <- cmd.Wait() }()
@@ -134,11 +185,11 @@ func (s *Server) Start() {
 			s.cmd = nil
 			log, _ := os.ReadFile(filepath.Join(s.dir, "log", "error.log"))
 			stdout, _ := os.ReadFile(filepath.Join(s.dir, "log", "stdout.log"))
-			s.tb.Fatalf("chtest: private clickhouse-server exited: %v\n%s\n%s", err, log, stdout)
+			s.tb.Fatalf("chtest: private server %s exited: %v\n%s\n%s", s.argv[0], err, log, stdout)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			s.tb.Fatalf("chtest: private clickhouse-server on %s did not answer within 60 s", s.DSN())
+			s.tb.Fatalf("chtest: private server %s on %s did not answer within 60 s", s.argv[0], s.DSN())
 		}
 	}
 }
@@ -178,6 +229,14 @@ func (s *Server) halt(sig syscall.Signal) {
 	case <-time.After(30 * time.Second):
 		s.cmd.Process.Kill()
 		<-s.done
+	}
+	// The modern launcher's server is its child, killed with it by the
+	// kernel but not waited for by us: the next Start must not find it
+	// still holding the data directory.
+	pgid := s.cmd.Process.Pid
+	deadline := time.Now().Add(30 * time.Second)
+	for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
 	}
 	s.cmd = nil
 }

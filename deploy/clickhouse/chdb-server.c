@@ -1,0 +1,102 @@
+/*
+ * chdb-server: runs ClickHouse's own `clickhouse local` main from libchdb.so
+ * (the npm package @chdb/lib-linux-x64-gnu, ClickHouse 26.x built as a
+ * library), so a modern ClickHouse can serve the native and HTTP protocols
+ * on a machine that has no modern ClickHouse package to install.
+ *
+ *   chdb-server LIBCHDB [clickhouse local arguments...]
+ *
+ * It runs the server in a child process (and says how it ended), loads the
+ * library there, hands the arguments to chdb_query_cmdline (which
+ * is the whole `clickhouse local` command line: --path, --tcp_port,
+ * --http_port, --listen_host, --query ...) and exits with its outcome.
+ * deploy/clickhouse/start.sh gives it a query that starts the listeners
+ * and then blocks reading a FIFO, so the process serves until stop.sh
+ * writes to that FIFO (or sends SIGTERM).
+ *
+ * It is a test and development aid, not a production server: only the
+ * default user with an empty password, no users.xml, no clusters, no
+ * replication (see docs/operations.md, "Modern ClickHouse for tests").
+ * C rather than Go so that the project's Go module takes no dependency for
+ * it; start.sh builds it with the machine's gcc.
+ */
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t server;
+
+/* SIGTERM and SIGINT are passed on, so the server shuts down as it would
+ * when run by itself. */
+static void forward(int sig) {
+	if (server > 0)
+		kill(server, sig);
+}
+
+/* run loads the library and runs `clickhouse local` in this process. */
+static int run(int argc, char **argv) {
+	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		fprintf(stderr, "chdb-server: load %s: %s\n", argv[1], dlerror());
+		return 1;
+	}
+	void *(*query_cmdline)(int, char **) = (void *(*)(int, char **))dlsym(lib, "chdb_query_cmdline");
+	const char *(*result_error)(void *) = (const char *(*)(void *))dlsym(lib, "chdb_result_error");
+	if (!query_cmdline || !result_error) {
+		fprintf(stderr, "chdb-server: %s lacks chdb_query_cmdline or chdb_result_error: not a libchdb.so of 24.x or later?\n", argv[1]);
+		return 1;
+	}
+	/* The main parses argv as `clickhouse local` does: argv[0] is the
+	 * program's name, the rest are its options. */
+	argv[1] = "clickhouse";
+	void *result = query_cmdline(argc - 1, argv + 1);
+	if (!result) {
+		fprintf(stderr, "chdb-server: clickhouse local returned no result\n");
+		return 1;
+	}
+	const char *err = result_error(result);
+	if (err && *err) {
+		fprintf(stderr, "chdb-server: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* main runs the server in a child and waits for it, so that how the server
+ * ended is always written down: the library resets ClickHouse's own fatal
+ * signal handlers, and a server that dies of a signal would otherwise
+ * leave an empty log. */
+int main(int argc, char **argv) {
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s LIBCHDB [clickhouse local arguments...]\n", argv[0]);
+		return 2;
+	}
+	pid_t parent = getpid();
+	server = fork();
+	if (server < 0) {
+		perror("chdb-server: fork");
+		return 1;
+	}
+	if (server == 0) {
+		/* A launcher killed with SIGKILL (as a test's crash does) takes
+		 * its server with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			return 1;
+		return run(argc, argv);
+	}
+	signal(SIGTERM, forward);
+	signal(SIGINT, forward);
+	int status;
+	while (waitpid(server, &status, 0) < 0)
+		;
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "chdb-server: the server died of signal %d (%s)\n", WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
