@@ -517,6 +517,10 @@ type groupViewFigures struct {
 	outcomes   map[string][2]uint64 // pledges fulfilled and lapsed, by unit
 }
 
+// Each figure's query filters in PREWHERE (see sqlFilter.prewhere) on
+// what never changes for its rows: the unit (fixed when an entity is
+// created, and part of the key of surveys and rankings) and the quarter of
+// a pledge or review; the rest only after FINAL.
 func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, groups, units []string, quarter, today string, yellow int) error {
 	queries := []struct {
 		table string
@@ -533,7 +537,7 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 		// An evaluated pledge keeps the time it was fulfilled or lapsed:
 		// the outcome comes from those, not from the state.
 		{"pledges", `SELECT unit, state, count(), countIf(toUInt32(fulfilled_at) > 0), countIf(toUInt32(lapsed_at) > 0)
-			FROM ` + db + `.pledges FINAL WHERE quarter = ? AND unit IN (?) GROUP BY unit, state`,
+			FROM ` + db + `.pledges FINAL PREWHERE quarter = ? AND unit IN (?) GROUP BY unit, state`,
 			[]any{quarter, units}, func(rows driver.Rows) error {
 				var unit, state string
 				var n, fulfilled, lapsed uint64
@@ -545,7 +549,7 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 				}
 				return err
 			}},
-		{"reviews", "SELECT unit, count() FROM " + db + ".reviews FINAL WHERE quarter = ? AND retracted = 0 AND unit IN (?) GROUP BY unit",
+		{"reviews", "SELECT unit, count() FROM " + db + ".reviews FINAL PREWHERE quarter = ? AND unit IN (?) WHERE retracted = 0 GROUP BY unit",
 			[]any{quarter, units}, func(rows driver.Rows) error {
 				var unit string
 				var n uint64
@@ -558,7 +562,7 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 		{"rectifications", `SELECT unit, countIf(state IN ` + rectLive + `),
 				countIf(state IN ` + rectLive + ` AND deadline >= toDate(?) AND toRelativeDayNum(deadline) - toRelativeDayNum(toDate(?)) <= ?),
 				countIf(state IN ` + rectLive + ` AND deadline < toDate(?))
-			FROM ` + db + `.rectifications FINAL WHERE unit IN (?) GROUP BY unit`,
+			FROM ` + db + `.rectifications FINAL PREWHERE unit IN (?) GROUP BY unit`,
 			[]any{today, today, yellow, today, units}, func(rows driver.Rows) error {
 				var unit string
 				var open, yel, red uint64
@@ -568,7 +572,7 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 				}
 				return err
 			}},
-		{"inspections", "SELECT unit_id, argMax(id, started_at), max(started_at), argMax(state, started_at) FROM " + db + ".inspections FINAL WHERE unit_id IN (?) GROUP BY unit_id",
+		{"inspections", "SELECT unit_id, argMax(id, started_at), max(started_at), argMax(state, started_at) FROM " + db + ".inspections FINAL PREWHERE unit_id IN (?) GROUP BY unit_id",
 			[]any{units}, func(rows driver.Rows) error {
 				var unit, id, state string
 				var at time.Time
@@ -578,7 +582,7 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 				}
 				return err
 			}},
-		{"surveys", "SELECT unit, toString(max(period)), toFloat64(argMax(rate, period)) FROM " + db + ".surveys FINAL WHERE unit IN (?) GROUP BY unit",
+		{"surveys", "SELECT unit, toString(max(period)), toFloat64(argMax(rate, period)) FROM " + db + ".surveys FINAL PREWHERE unit IN (?) GROUP BY unit",
 			[]any{units}, func(rows driver.Rows) error {
 				var unit, period string
 				var rate float64
@@ -588,7 +592,7 @@ func (g *groupViewFigures) load(ctx context.Context, q Querier, db string, group
 				}
 				return err
 			}},
-		{"rankings", "SELECT unit, toString(max(month)), toUInt32(argMax(rank, month)), toFloat64(argMax(score, month)) FROM " + db + ".rankings FINAL WHERE current = 1 AND unit IN (?) GROUP BY unit",
+		{"rankings", "SELECT unit, toString(max(month)), toUInt32(argMax(rank, month)), toFloat64(argMax(score, month)) FROM " + db + ".rankings FINAL PREWHERE unit IN (?) WHERE current = 1 GROUP BY unit",
 			[]any{units}, func(rows driver.Rows) error {
 				var unit, month string
 				var rank uint32

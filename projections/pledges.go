@@ -171,9 +171,11 @@ type PledgeRow struct {
 }
 
 // QueryPledges lists pledges ordered by id. The columns that never change
-// for a pledge (id, unit, area, quarter) are filtered inside the FINAL
-// read; the state, which changes, only after it, so an old version of a
-// row can never match.
+// for a pledge (id, unit, area, quarter: the unit's area is fixed when the
+// pledge is made, and a revision cannot change the quarter) are filtered
+// in the FINAL read's PREWHERE, before the versions are merged; the
+// state, which changes, only after the merge, so an old version of a row
+// can never match.
 func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]PledgeRow, error) {
 	limit := pageLimit(f.Limit)
 	var inner sqlFilter
@@ -190,7 +192,7 @@ func QueryPledges(ctx context.Context, q Querier, db string, f PledgeFilter) ([]
 	}
 	query := `SELECT id, unit, member, maker, area, unit_kind, quarter, category, title, state,
 		submitted_at, filed_at, disclosed_at, fulfilled_at, lapsed_at, progress, reports, evaluation_score, evaluation_grade
-		FROM (SELECT * FROM ` + db + "." + pledgesTable + ` FINAL` + inner.where() + `)
+		FROM (SELECT * FROM ` + db + "." + pledgesTable + ` FINAL` + inner.prewhere() + `)
 		WHERE ` + outer + fmt.Sprintf(" ORDER BY id LIMIT %d", limit)
 	var out []PledgeRow
 	err := queryEach(ctx, q, query, func(scan func(...any) error) error {

@@ -64,6 +64,18 @@ func TestRebuildSurvivesKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a rebuilding child ten times")
 	}
+	// On the modern server (libchdb 26.7) a client killed in the middle of
+	// an INSERT sometimes makes the whole server abort: its TCP handler
+	// lets the "connection reset by peer" escape a thread (terminate
+	// called for an uncaught exception; seen about once in three runs of
+	// this test). So there the test has a server of its own, and starts it
+	// again when it died: the rebuild must survive that too, and the
+	// shared server, which the other tests use, never goes away.
+	var srv *chtest.Server
+	if chtest.Flavour() == "modern" {
+		srv = chtest.StartServer(t)
+		t.Setenv("LEDGER_TEST_CLICKHOUSE", srv.DSN()) // for chtest.Open and the children
+	}
 	conn, db := chtest.Open(t)
 	dir := t.TempDir()
 	log, err := embedded.Open(dir, embedded.Options{})
@@ -101,10 +113,21 @@ func TestRebuildSurvivesKills(t *testing.T) {
 			}
 		}
 		err = cmd.Wait()
+		if srv != nil && serverDied(srv) {
+			t.Logf("round %d: the modern server aborted (a client reset its connection mid-INSERT); starting it again", round)
+			srv.Start()
+			continue
+		}
 		if stderr.Len() > 0 && n < killAfter {
 			t.Fatalf("round %d: child failed: %v\n%s", round, err, stderr.String())
 		}
 		t.Logf("round %d: killed after %d of about %d pages", round, n, pages)
+	}
+	if srv != nil { // the connection may have been to a server that aborted
+		if conn, err = chtest.Connect(); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
 	}
 
 	log, err = embedded.Open(dir, embedded.Options{})
@@ -141,4 +164,18 @@ func TestRebuildSurvivesKills(t *testing.T) {
 	if n == 0 {
 		t.Error("no figures reconciled")
 	}
+}
+
+// serverDied tells whether the private server has ended, waiting (with a
+// deadline) for a process that is still going down when its client saw
+// the connection fail.
+func serverDied(srv *chtest.Server) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !srv.Exited() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
 }

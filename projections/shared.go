@@ -194,11 +194,22 @@ func (f *sqlFilter) in(col string, vs []string) {
 }
 
 // where is " WHERE " and the conditions joined by AND, "" for none.
-func (f *sqlFilter) where() string {
+func (f *sqlFilter) where() string { return f.clause(" WHERE ") }
+
+// prewhere is where as a PREWHERE clause. With FINAL, PREWHERE filters
+// the rows before the versions of an entity are merged, reading the other
+// columns only for the rows that pass: several times faster than WHERE,
+// which filters after the merge. It is correct only for columns that
+// never change between the versions of one entity (its key, its unit and
+// others the model fixes when the entity is created); on any other column
+// an old version could match while the current one does not.
+func (f *sqlFilter) prewhere() string { return f.clause(" PREWHERE ") }
+
+func (f *sqlFilter) clause(keyword string) string {
 	if len(f.conds) == 0 {
 		return ""
 	}
-	return " WHERE " + strings.Join(f.conds, " AND ")
+	return keyword + strings.Join(f.conds, " AND ")
 }
 
 // queryTimeout bounds a query of this package whose caller set no

@@ -37,6 +37,13 @@ type queryTimings struct {
 	P50  float64 `json:"p50_ms"`
 	P95  float64 `json:"p95_ms"`
 	Max  float64 `json:"max_ms"`
+	// The baseline: a plain SELECT count() over the view's main table,
+	// timed the same way in the same run, so that figures from machines
+	// of other speeds can be compared.
+	Table    string  `json:"table"`
+	Rows     uint64  `json:"table_rows"`
+	CountP50 float64 `json:"count_p50_ms"`
+	CountP95 float64 `json:"count_p95_ms"`
 }
 
 // projectCmd measures, in one run against one log: a rebuild of every read
@@ -192,38 +199,38 @@ func timeQueries(ctx context.Context, q projections.Querier, db string, loc *tim
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, loc)
 	quarter := domain.QuarterOf(now)
 	views := []struct {
-		name string
-		run  func() error
+		name, table string
+		run         func() error
 	}{
-		{"rectifications: first page", func() error {
+		{"rectifications: first page", projections.RectificationsTable, func() error {
 			_, _, err := projections.QueryRectifications(ctx, q, db, projections.RectificationFilter{Now: now, Loc: loc, Limit: 100})
 			return err
 		}},
-		{"rectifications: red in one area", func() error {
+		{"rectifications: red in one area", projections.RectificationsTable, func() error {
 			_, _, err := projections.QueryRectifications(ctx, q, db, projections.RectificationFilter{Area: "a03", Colours: []string{"red"}, Now: now, Loc: loc, Limit: 100})
 			return err
 		}},
-		{"rectifications: summary", func() error {
+		{"rectifications: summary", projections.RectificationsTable, func() error {
 			_, err := projections.RectificationSummary(ctx, q, db, projections.RectificationFilter{Now: now, Loc: loc})
 			return err
 		}},
-		{"inspection-group view", func() error {
+		{"inspection-group view", "pledges", func() error {
 			_, _, err := projections.QueryGroupView(ctx, q, db, projections.GroupViewFilter{Group: "g1", Quarter: quarter, Now: now, Loc: loc, Limit: 100})
 			return err
 		}},
-		{"trends: monthly by area", func() error {
+		{"trends: monthly by area", "facts", func() error {
 			_, err := projections.QueryTrends(ctx, q, db, projections.TrendFilter{Grain: projections.GrainMonth})
 			return err
 		}},
-		{"trends: quarterly overall", func() error {
+		{"trends: quarterly overall", "facts", func() error {
 			_, err := projections.QueryTrends(ctx, q, db, projections.TrendFilter{Grain: projections.GrainQuarter, Overall: true})
 			return err
 		}},
-		{"campaign totals", func() error {
+		{"campaign totals", "pledges", func() error {
 			_, err := projections.CampaignTotals(ctx, q, db, "")
 			return err
 		}},
-		{"pledges: one area and quarter", func() error {
+		{"pledges: one area and quarter", "pledges", func() error {
 			_, err := projections.QueryPledges(ctx, q, db, projections.PledgeFilter{Area: "a05", Quarter: quarter.String(), Limit: 100})
 			return err
 		}},
@@ -233,19 +240,36 @@ func timeQueries(ctx context.Context, q projections.Querier, db string, loc *tim
 		if err := v.run(); err != nil { // warm-up, and a failure stops here
 			return nil, fmt.Errorf("%s: %w", v.name, err)
 		}
-		d := make([]time.Duration, runs)
-		for i := range d {
-			start := time.Now()
-			if err := v.run(); err != nil {
-				return nil, fmt.Errorf("%s: %w", v.name, err)
-			}
-			d[i] = time.Since(start)
+		p50, p95, max, err := timeRuns(runs, v.run)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
 		}
-		slices.Sort(d)
-		ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
-		out = append(out, queryTimings{Name: v.name, Runs: runs, P50: ms(d[len(d)/2]), P95: ms(d[len(d)*95/100]), Max: ms(d[len(d)-1])})
+		t := queryTimings{Name: v.name, Runs: runs, P50: p50, P95: p95, Max: max, Table: v.table}
+		count := func() error { return q.QueryRow(ctx, "SELECT count() FROM "+db+"."+v.table).Scan(&t.Rows) }
+		if err := count(); err != nil {
+			return nil, fmt.Errorf("count() of %s: %w", v.table, err)
+		}
+		if t.CountP50, t.CountP95, _, err = timeRuns(runs, count); err != nil {
+			return nil, fmt.Errorf("count() of %s: %w", v.table, err)
+		}
+		out = append(out, t)
 	}
 	return out, nil
+}
+
+// timeRuns runs f n times and returns the p50, p95 and max in ms.
+func timeRuns(n int, f func() error) (p50, p95, max float64, err error) {
+	d := make([]time.Duration, n)
+	for i := range d {
+		start := time.Now()
+		if err := f(); err != nil {
+			return 0, 0, 0, err
+		}
+		d[i] = time.Since(start)
+	}
+	slices.Sort(d)
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	return ms(d[len(d)/2]), ms(d[len(d)*95/100]), ms(d[len(d)-1]), nil
 }
 
 func printProject(w io.Writer, r projectResult) {
@@ -254,9 +278,9 @@ func printProject(w io.Writer, r projectResult) {
 	fmt.Fprintf(w, "raw clickhouse-go insert of the same %d rows: %.1f s, %.0f events/s\n", r.RawRows, r.RawSeconds, r.RawEventsPerSec)
 	fmt.Fprintf(w, "rebuild / raw insert: %.2fx\n\n", r.RebuildPerSec/r.RawEventsPerSec)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "view query\truns\tp50 ms\tp95 ms\tmax ms\t")
+	fmt.Fprintln(tw, "view query\truns\tp50 ms\tp95 ms\tmax ms\ttable\trows\tcount() p50 ms\tcount() p95 ms\t")
 	for _, q := range r.Queries {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t\n", q.Name, q.Runs, q.P50, q.P95, q.Max)
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%s\t%d\t%.1f\t%.1f\t\n", q.Name, q.Runs, q.P50, q.P95, q.Max, q.Table, q.Rows, q.CountP50, q.CountP95)
 	}
 	tw.Flush()
 }

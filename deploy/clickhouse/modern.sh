@@ -8,6 +8,9 @@
 # gcc) as `clickhouse local` with the native and HTTP listeners started and
 # a last query that blocks reading a FIFO: the process serves until stop.sh
 # writes to the FIFO. Data under STATE/data, loopback only, time zone UTC.
+# The launcher starts the server again if it dies of a signal: libchdb 26.7
+# aborts, now and then, when a client resets its connection (a test's
+# process killed or its query cancelled), which a real server only logs.
 # The library (566 MB) is fetched once into .local/chdb/ and never committed.
 #
 # Its limits, measured: only the user "default" with an empty password (a
@@ -73,9 +76,9 @@ fifo="$state/stop.fifo"
 [ -p "$fifo" ] || { rm -f "$fifo"; mkfifo -m 600 "$fifo"; }
 
 echo "starting ClickHouse (libchdb $version) on 127.0.0.1:$tcp (data in $state)" >&2
-TZ=UTC nohup "$launcher" "$lib" \
+TZ=UTC nohup "$launcher" --restart "$lib" \
   --path "$state/data" --listen_host 127.0.0.1 --tcp_port "$tcp" --http_port "$http" \
-  --log-level warning \
+  --logger.log "$state/log/server.log" --logger.level warning \
   --query "SYSTEM START LISTEN TCP; SYSTEM START LISTEN HTTP; SELECT * FROM file('$fifo', 'LineAsString') FORMAT Null" \
   >"$state/log/stdout.log" 2>&1 &
 echo $! >"$state/server.pid"

@@ -46,14 +46,18 @@ go test -count=1 ./...
 
 # Every package whose tests use ClickHouse (they import chtest) runs again
 # on the modern server. It has no clusters, so the cluster test skips
-# there; its private servers (chtest.StartServer) are modern too.
+# there; its private servers (chtest.StartServer) are modern too. One
+# package at a time (-p 1): when the modern server aborts on a client's
+# reset connection, its launcher starts it again within a second, and the
+# next test's chtest.Open waits for it; a test of another package in
+# flight at that moment would fail.
 echo "== go test (ClickHouse 26.7): the packages that use ClickHouse"
 chdb="$PWD/.local/chdb/$(sed -n 's/^version=//p' deploy/clickhouse/modern.sh)"
 mapfile -t clickhouse_pkgs < <(go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... |
   awk '$1 !~ /chtest$/ && / github.com\/cxzy\/ledger\/projections\/chtest( |$)/ {print $1}')
 LEDGER_TEST_CLICKHOUSE="clickhouse://127.0.0.1:$modern_tcp" LEDGER_TEST_CLICKHOUSE_FLAVOUR=modern LEDGER_TEST_CLUSTER=0 \
   LEDGER_TEST_CHDB_LAUNCHER="$chdb/chdb-server" LEDGER_TEST_CHDB_LIBRARY="$chdb/libchdb.so" \
-  go test -count=1 "${clickhouse_pkgs[@]}"
+  go test -count=1 -p 1 "${clickhouse_pkgs[@]}"
 
 # Every fuzz target runs for real, for a bounded number of inputs each
 # (FUZZTIME, default 40000x: about 15 s here): go runs one target per

@@ -44,10 +44,19 @@ func Open(tb testing.TB) (driver.Conn, string) {
 	if err != nil {
 		tb.Fatalf("chtest: open %s: %v", DSN(), err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Polled with a deadline: the modern test server's launcher may be
+	// starting it again after it aborted (deploy/clickhouse/modern.sh).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := conn.Ping(ctx); err != nil {
-		tb.Fatalf("chtest: ClickHouse at %s does not answer (start it with deploy/clickhouse/start.sh): %v", DSN(), err)
+	for {
+		err := conn.Ping(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			tb.Fatalf("chtest: ClickHouse at %s does not answer (start it with deploy/clickhouse/start.sh): %v", DSN(), err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	var b [4]byte
 	rand.Read(b[:])

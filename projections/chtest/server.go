@@ -58,7 +58,7 @@ func startModern(tb testing.TB) *Server {
 	s.argv = []string{launcher, lib,
 		"--path", filepath.Join(s.dir, "data"), "--listen_host", "127.0.0.1",
 		"--tcp_port", fmt.Sprint(s.tcp), "--http_port", fmt.Sprint(freePort(tb)),
-		"--log-level", "warning",
+		"--log-level", "warning", "--poll_interval", "1", // as the debian profile: Stop need not wait 10 s for idle connections
 		"--query", "SYSTEM START LISTEN TCP; SYSTEM START LISTEN HTTP; SELECT * FROM file('" + fifo + "', 'LineAsString') FORMAT Null"}
 	tb.Cleanup(s.Stop)
 	s.Start()
@@ -208,6 +208,21 @@ func (s *Server) answers() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	return conn.Ping(ctx) == nil
+}
+
+// Exited reports whether the server's process has ended by itself (it
+// crashed); Start may then start it again.
+func (s *Server) Exited() bool {
+	if s.cmd == nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		s.cmd = nil
+		return true
+	default:
+		return false
+	}
 }
 
 // Stop stops the server (SIGTERM, as an operator would: running queries
