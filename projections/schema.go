@@ -25,6 +25,52 @@ type Migration struct {
 var Migrations = []Migration{
 	{Version: 1, Name: "read models, checkpoints", Apply: createTables},
 	{Version: 2, Name: "rectifications: late-entry flags", Apply: addColumns(RectificationsTable, rectLateColumns)},
+	{Version: 3, Name: "trends: totals by period kept as a projection (servers 23.8 and later)", Apply: addTrendsProjection},
+}
+
+// trendsProjection keeps the facts summed by everything a trends query
+// groups or filters on (QueryTrendsSuppressed), unit included so that a
+// caller limited to some units is served from it too. The server then
+// answers a trends query from about one row per unit, month and metric
+// rather than one per fact: at the demo's 1M events 22,440 rows instead
+// of 434,071, and the ratio grows with the years a table holds.
+const trendsProjection = `period_totals (
+	SELECT month, quarter, area, unit_kind, unit, metric, sum(value)
+	GROUP BY month, quarter, area, unit_kind, unit, metric)`
+
+// addTrendsProjection is migration 3: on a server that has aggregate
+// projections, the facts table gets trendsProjection; on an older one
+// (18.16) nothing changes and trends read the facts as before. Rows
+// already there are added to it by a mutation the server runs in the
+// background; until it is done, queries read the facts themselves, with
+// the same results. A deployment that moves to a newer server after this
+// migration ran gets the projection with its next rebuild.
+func addTrendsProjection(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error {
+	v, err := ReadServerVersion(ctx, conn)
+	if err != nil || !v.AggregateProjections() {
+		return err
+	}
+	table := db + "." + topo.local(trendsTable+suffix)
+	exists, err := tableExists(ctx, conn, db, topo.local(trendsTable+suffix))
+	if err != nil || !exists { // a deployment without the trends model
+		return err
+	}
+	if err := conn.Exec(ctx, "ALTER TABLE "+table+topo.onCluster()+" ADD PROJECTION IF NOT EXISTS "+trendsProjection); err != nil {
+		return fmt.Errorf("add projection to %s: %w", table, err)
+	}
+	if err := conn.Exec(ctx, "ALTER TABLE "+table+topo.onCluster()+" MATERIALIZE PROJECTION period_totals"); err != nil {
+		return fmt.Errorf("materialize projection of %s: %w", table, err)
+	}
+	return nil
+}
+
+// tableExists reports whether db.table exists.
+func tableExists(ctx context.Context, q Querier, db, table string) (bool, error) {
+	var n uint64
+	if err := q.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db, table).Scan(&n); err != nil {
+		return false, fmt.Errorf("is there a table %s.%s: %w", db, table, err)
+	}
+	return n > 0, nil
 }
 
 // column is a column a migration adds, after an existing one.
