@@ -1,10 +1,12 @@
 package eventlog
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -53,11 +55,30 @@ const hashDomain = "cxzy-ledger/event/v1"
 // the same byte string.
 func ComputeHash(e *Event) Hash {
 	h := sha256.New()
+	writeHashed(h, e)
+	var out Hash
+	h.Sum(out[:0])
+	return out
+}
+
+// HashInput returns the exact bytes ComputeHash hashes, for test vectors
+// and independent verifiers (testdata/vectors.json): the same writer
+// produces both, so the bytes shown are the bytes hashed.
+func HashInput(e *Event) []byte {
+	var b bytes.Buffer
+	writeHashed(&b, e)
+	return b.Bytes()
+}
+
+// writeHashed writes the fields ComputeHash covers to w, each as its
+// 4-byte big-endian length and its bytes. w is a hash or a buffer, whose
+// Write never fails.
+func writeHashed(w io.Writer, e *Event) {
 	var n [4]byte
 	put := func(b []byte) {
 		binary.BigEndian.PutUint32(n[:], uint32(len(b)))
-		h.Write(n[:])
-		h.Write(b)
+		w.Write(n[:])
+		w.Write(b)
 	}
 	str := func(s string) { put([]byte(s)) }
 	str(hashDomain)
@@ -75,9 +96,6 @@ func ComputeHash(e *Event) Hash {
 	str(fmt.Sprint(e.SchemaVersion))
 	put(e.PrevHash[:])
 	put(e.Payload)
-	var out Hash
-	h.Sum(out[:0])
-	return out
 }
 
 func hashTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
