@@ -56,6 +56,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/EventStore/EventStore-Client-Go/v4/protos/serverfeatures"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"github.com/google/uuid"
@@ -74,6 +75,11 @@ type Server struct {
 	next    uint64               // log position of the next record
 	changed chan struct{}        // closed and replaced after every write
 
+	ids    *idCache      // recently written event ids, as KurrentDB's
+	drop   chan struct{} // closed and replaced by DropSubscriptions
+	live   int           // subscriptions open now
+	faults map[Op][]fault
+
 	grpc    *grpc.Server
 	addr    string
 	stop    chan struct{}
@@ -81,6 +87,7 @@ type Server struct {
 	refuse  atomic.Int64 // connections still to refuse
 	refused atomic.Int64
 	appends atomic.Int64
+	version string
 }
 
 type record struct {
@@ -97,20 +104,28 @@ type record struct {
 
 // NewServer returns an empty double that holds two system events, as a
 // fresh KurrentDB does.
-func NewServer() *Server {
-	s := &Server{streams: map[string][]*record{}, next: 1024, changed: make(chan struct{}), stop: make(chan struct{})}
-	s.write("$stats-127.0.0.1:2113", []*record{{id: uuid.New(), meta: map[string]string{"type": "$statsCollected", "content-type": "application/json"}, data: []byte(`{}`)}})
-	s.write("$$$stats-127.0.0.1:2113", []*record{{id: uuid.New(), meta: map[string]string{"type": "$metadata", "content-type": "application/json"}, data: []byte(`{"$maxAge":86400}`)}})
+func NewServer(opts ...Option) *Server {
+	c := config{idCache: DefaultIdempotencyCache, version: DefaultServerVersion, system: true}
+	for _, o := range opts {
+		o(&c)
+	}
+	s := &Server{streams: map[string][]*record{}, next: 1024, changed: make(chan struct{}), stop: make(chan struct{}),
+		ids: newIDCache(c.idCache), drop: make(chan struct{}), faults: map[Op][]fault{}, version: c.version}
+	if c.system {
+		s.write("$stats-127.0.0.1:2113", []*record{{id: uuid.New(), meta: map[string]string{"type": "$statsCollected", "content-type": "application/json"}, data: []byte(`{}`)}})
+		s.write("$$$stats-127.0.0.1:2113", []*record{{id: uuid.New(), meta: map[string]string{"type": "$metadata", "content-type": "application/json"}, data: []byte(`{"$maxAge":86400}`)}})
+	}
 	s.grpc = grpc.NewServer()
 	api.RegisterStreamsServer(s.grpc, s)
+	serverfeatures.RegisterServerFeaturesServer(s.grpc, features{s: s})
 	return s
 }
 
 // Start runs a new double on 127.0.0.1 with a free port until the test
 // ends.
-func Start(tb testing.TB) *Server {
+func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s := NewServer()
+	s := NewServer(opts...)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("kurrenttest: listen: %v", err)
@@ -203,6 +218,7 @@ func (s *Server) writeLocked(stream string, recs []*record) {
 		s.next += uint64(64 + len(stream) + len(r.data) + len(r.custom))
 		s.streams[stream] = append(s.streams[stream], r)
 		s.all = append(s.all, r)
+		s.ids.put(r.id, stream, r.revision)
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
@@ -256,55 +272,72 @@ func (s *Server) Append(stream api.Streams_AppendServer) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	existing := s.streams[name]
-	current := int64(len(existing)) - 1 // -1: no stream
-	// expected is the revision the stream must be at (-1: no stream), or
-	// any < -1 for Any and StreamExists, which KurrentDB checks differently.
-	const any, exists = -2, -4
-	var expected int64
-	switch o := opts.ExpectedStreamRevision.(type) {
-	case *api.AppendReq_Options_Revision:
-		expected = int64(o.Revision)
-	case *api.AppendReq_Options_NoStream:
-		expected = -1
-	case *api.AppendReq_Options_StreamExists:
-		expected = exists
-	default:
-		expected = any
-	}
-	if expected == exists && current < 0 {
-		return stream.SendAndClose(wrongExpected(opts, current))
-	}
-	if expected >= -1 && expected != current {
-		// Idempotent if the same ids sit right after expected.
-		if expected < current && idsAt(existing, int(expected+1), recs) {
-			return stream.SendAndClose(success(existing[int(expected)+len(recs)]))
+	if f, ok := s.takeFault(OpAppend); ok && !f.afterWrite {
+		return status.Error(f.code, "kurrenttest: injected fault")
+	} else if ok {
+		if resp, done := s.check(name, opts, recs); done {
+			return stream.SendAndClose(resp)
 		}
-		return stream.SendAndClose(wrongExpected(opts, current))
+		s.writeLocked(name, recs)
+		return status.Error(f.code, "kurrenttest: injected fault after the write")
 	}
-	if expected < -1 {
-		// KurrentDB remembers recent event ids; here, all of them.
-		for i, r := range existing {
-			if r.id == recs[0].id && idsAt(existing, i, recs) {
-				return stream.SendAndClose(success(existing[i+len(recs)-1]))
-			}
-		}
+	if resp, done := s.check(name, opts, recs); done {
+		return stream.SendAndClose(resp)
 	}
 	s.writeLocked(name, recs)
 	return stream.SendAndClose(success(recs[len(recs)-1]))
 }
 
-// idsAt reports whether stored holds recs' ids from index i on.
-func idsAt(stored []*record, i int, recs []*record) bool {
-	if i < 0 || i+len(recs) > len(stored) {
-		return false
+// check is KurrentDB's commit check (IndexWriter.CheckCommit): it returns
+// the answer to an append that must not write (wrong expected version, or
+// an idempotent repeat of an earlier write), or done false if the events
+// are to be written.
+//
+// Under an exact revision (or NoStream) behind the stream's, the events
+// are a repeat if each id is the one stored at the revision it would have
+// taken, which KurrentDB finds in its index: there is no time limit. Under
+// Any or StreamExists, each id is looked up in the cache of recently
+// written ids only: a repeat whose first id has left the cache is written
+// again, as a new event. Either way, a repeat of which only the first
+// events match is a wrong expected version.
+func (s *Server) check(name string, opts *api.AppendReq_Options, recs []*record) (*api.AppendResp, bool) {
+	existing := s.streams[name]
+	current := int64(len(existing)) - 1 // -1: no stream
+	switch o := opts.ExpectedStreamRevision.(type) {
+	case *api.AppendReq_Options_StreamExists, *api.AppendReq_Options_Any:
+		if _, exists := o.(*api.AppendReq_Options_StreamExists); exists && current < 0 && len(s.streams["$$"+name]) == 0 {
+			return wrongExpected(opts, current), true
+		}
+		var last *record
+		for i, r := range recs {
+			info, ok := s.ids.get(r.id)
+			if !ok || info.stream != name {
+				if i == 0 {
+					return nil, false
+				}
+				return wrongExpected(opts, current), true
+			}
+			last = existing[info.revision]
+		}
+		return success(last), true
 	}
-	for j, r := range recs {
-		if stored[i+j].id != r.id {
-			return false
+	expected := int64(-1) // NoStream
+	if o, ok := opts.ExpectedStreamRevision.(*api.AppendReq_Options_Revision); ok {
+		expected = int64(o.Revision)
+	}
+	switch {
+	case expected == current:
+		return nil, false
+	case expected > current:
+		return wrongExpected(opts, current), true
+	}
+	for i, r := range recs {
+		rev := expected + 1 + int64(i)
+		if rev > current || existing[rev].id != r.id {
+			return wrongExpected(opts, current), true
 		}
 	}
-	return true
+	return success(existing[expected+int64(len(recs))]), true
 }
 
 // success reports last as the stream's current revision, with the
@@ -344,15 +377,25 @@ func (s *Server) Read(req *api.ReadReq, out api.Streams_ReadServer) error {
 	if opts == nil {
 		return status.Error(codes.InvalidArgument, "kurrenttest: read without options")
 	}
-	if opts.GetFilter() != nil {
-		return status.Error(codes.Unimplemented, "kurrenttest: server-side filters are not implemented")
+	keep, err := newFilter(opts.GetFilter())
+	if err != nil {
+		return err
 	}
 	structured := opts.GetUuidOption().GetString_() == nil
 	send := func(r *record) error {
+		if !keep(r) {
+			return nil
+		}
 		return out.Send(&api.ReadResp{Content: &api.ReadResp_Event{Event: toProto(r, structured)}})
 	}
 	if opts.GetSubscription() != nil {
+		if err := s.failBefore(OpSubscribe); err != nil {
+			return err
+		}
 		return s.subscribe(opts, out, send)
+	}
+	if err := s.failBefore(OpRead); err != nil {
+		return err
 	}
 	count := opts.GetCount()
 	backwards := opts.ReadDirection == api.ReadReq_Options_Backwards
@@ -368,9 +411,10 @@ func (s *Server) Read(req *api.ReadReq, out api.Streams_ReadServer) error {
 				StreamIdentifier: &shared.StreamIdentifier{StreamName: []byte(name)},
 			}}})
 		}
-		recs = pick(stored, streamStart(so, len(stored), backwards), backwards, count)
+		lo := s.firstVisible(name, stored)
+		recs = pick(stored, streamStart(so, len(stored), backwards), backwards, count, lo)
 	} else {
-		recs = pick(s.all, s.allStart(opts.GetAll(), backwards), backwards, count)
+		recs = pick(s.all, s.allStart(opts.GetAll(), backwards), backwards, count, 0)
 	}
 	s.mu.Unlock()
 	for _, r := range recs {
@@ -381,10 +425,14 @@ func (s *Server) Read(req *api.ReadReq, out api.Streams_ReadServer) error {
 	return nil
 }
 
-// pick takes up to count records from index i, forwards or backwards.
-func pick(recs []*record, i int, backwards bool, count uint64) []*record {
+// pick takes up to count records from index i, forwards or backwards,
+// none before index lo.
+func pick(recs []*record, i int, backwards bool, count uint64, lo int) []*record {
 	var out []*record
-	for i >= 0 && i < len(recs) && uint64(len(out)) < count {
+	if !backwards {
+		i = max(i, lo)
+	}
+	for i >= lo && i < len(recs) && uint64(len(out)) < count {
 		out = append(out, recs[i])
 		if backwards {
 			i--
@@ -480,8 +528,14 @@ func (s *Server) subscribe(opts *api.ReadReq_Options, out api.Streams_ReadServer
 			next = len(s.all)
 		}
 	}
+	s.live++
+	drop := s.drop // the generation DropSubscriptions ends
 	s.mu.Unlock()
-
+	defer func() {
+		s.mu.Lock()
+		s.live--
+		s.mu.Unlock()
+	}()
 	caughtUp := false
 	for {
 		s.mu.Lock()
@@ -513,6 +567,8 @@ func (s *Server) subscribe(opts *api.ReadReq_Options, out api.Streams_ReadServer
 			return status.FromContextError(out.Context().Err()).Err()
 		case <-s.stop:
 			return status.Error(codes.Unavailable, "kurrenttest: server stopped")
+		case <-drop:
+			return status.Error(codes.Unavailable, "kurrenttest: subscription dropped by the server")
 		}
 	}
 }
