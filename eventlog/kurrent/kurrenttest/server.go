@@ -9,10 +9,15 @@
 // uses:
 //
 //   - Append (options first, then proposed messages) with the four expected
-//     revisions, KurrentDB's idempotency by event id (the same ids at the
-//     same expected revision, or found in the stream under Any or
-//     StreamExists, succeed without writing and report the first write's
-//     revision) and WrongExpectedVersion answers with the current revision.
+//     revisions and KurrentDB's commit check (IndexWriter.CheckCommit):
+//     under an exact revision or NoStream behind the stream's, the same ids
+//     at the revisions they would have taken succeed without writing, for
+//     as long as the stream holds them; under Any or StreamExists, ids are
+//     looked up only in a bounded cache of recently written ids (8 MiB,
+//     first in first out, as the server's; WithIdempotencyCache), so a
+//     repeat whose first id has left it is written again; a repeat of which
+//     only the first ids match is a wrong expected version.
+//     WrongExpectedVersion answers carry the current revision.
 //   - Read of a stream or of $all, forwards and backwards, with a count,
 //     from the start, the end, a revision or a position; a stream with no
 //     events gives the stream-not-found message (on the read stream, as
@@ -21,7 +26,18 @@
 //   - Catch-up subscriptions to $all or a stream: the confirmation first,
 //     then the stored events after the given position or revision
 //     (exclusive), a caught-up message, then live events, with no gap and
-//     no duplicate between the two. Server-side filters are refused.
+//     no duplicate between the two. Server-side filters on event type or
+//     stream name (prefixes or a regular expression) apply to reads and
+//     subscriptions; no checkpoints are sent.
+//   - Stream metadata as SetStreamMetadata writes it: $maxCount, $maxAge
+//     and $tb hide events from reads of the stream (not from $all).
+//   - The server-features call, reporting DefaultServerVersion and no
+//     batch append.
+//   - Faults for tests: FailNext (a call refused before it does anything),
+//     LoseNextAppendAnswers (written, then Unavailable), DropSubscriptions
+//     and Restart (subscriptions end with Unavailable; Restart also empties
+//     the id cache, which lives in the server's memory), and Import, which
+//     loads events with their own positions (a populated database).
 //   - Recorded events carry the system metadata the client needs: "type",
 //     "content-type" and "created" (100 ns ticks since the Unix epoch, as a
 //     decimal string: the client parses it so and exits the process if it
@@ -33,11 +49,14 @@
 //     ($-prefixed stream and type) are present from the start, as on a fresh
 //     KurrentDB, so clients must skip them.
 //
-// Not implemented: Delete, Tombstone, BatchAppend, server-side filters,
-// link resolution, ACLs and authentication, stream metadata, persistent
-// subscriptions, projections, gossip and the server-features service (the
-// client treats Unimplemented from server features as an old server and
-// goes on; in single-node mode it never asks for gossip).
+// Not implemented: Delete, Tombstone, BatchAppend, link resolution, ACLs
+// and authentication (credentials are ignored), TLS, persistent
+// subscriptions, projections, gossip and clustering (in single-node mode
+// the client never asks for gossip), scavenging, checkpoints of filtered
+// subscriptions, and $maxAge/$maxCount on $all.
+//
+// TestUpstreamClientSuite runs the v4 client's own append, read, read-all,
+// subscription and connection tests against the double.
 //
 // The contract suite that runs against this double (TestContract_Double in
 // package kurrent) also runs against a real KurrentDB when KURRENTDB_URL is
