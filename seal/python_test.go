@@ -469,6 +469,75 @@ func TestPythonVerifierPack(t *testing.T) {
 		})
 	}
 
+	// Files both verifiers must refuse (docs/hashing.md, "Reading JSON"
+	// and check 4): verify.py exits 1, and Go's verifier refuses too.
+	for _, c := range strictCases(t, pack) {
+		t.Run("both refuse: "+c.name, func(t *testing.T) {
+			code, stdout, stderr := runVerify(t, py, "pack", writeTemp(t, "pack.json", c.file), "--key", key)
+			if code != 1 || !strings.HasPrefix(stdout, "NOT VERIFIED: ") {
+				t.Errorf("verify.py: exit %d, want 1 and NOT VERIFIED\nstdout: %s\nstderr: %s", code, stdout, stderr)
+			}
+			if _, err := seal.ReadPack(c.file); err == nil || !seal.IsVerificationError(err) {
+				t.Errorf("seal.ReadPack: %v, want it refused", err)
+			}
+		})
+	}
+	t.Run("both refuse: held checkpoint of another origin", func(t *testing.T) {
+		other, err := seal.Sign(l.sealer.Signer, "another-ledger", first.Size, first.Root, first.Time)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runVerify(t, py, "pack", writeTemp(t, "pack.json", packSince), "--key", key,
+			"--since", writeTemp(t, "other.json", marshal(t, other)))
+		if code != 1 || !strings.Contains(stdout, "is of ledger 'another-ledger'") {
+			t.Errorf("verify.py: exit %d, want 1 and the origin named\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		if _, err := seal.VerifyPack(readPack(t, packSince), l.trusted, &other); err == nil {
+			t.Error("seal.VerifyPack verified with a held checkpoint of another origin")
+		}
+	})
+	t.Run("both refuse: held checkpoint whose size beside the note differs", func(t *testing.T) {
+		changed := first
+		changed.Size--
+		file := marshal(t, changed)
+		code, stdout, stderr := runVerify(t, py, "pack", writeTemp(t, "pack.json", packSince), "--key", key,
+			"--since", writeTemp(t, "held.json", file))
+		if code != 1 || !strings.Contains(stdout, "the held checkpoint.size differs") {
+			t.Errorf("verify.py: exit %d, want 1\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		if _, err := seal.ReadCheckpoint(file, l.trusted); err == nil {
+			t.Error("seal.ReadCheckpoint read a checkpoint file whose size differs from its note")
+		}
+	})
+	t.Run("the same key given twice", func(t *testing.T) {
+		verified(t, pack, stream, "--key", key+","+keyFile)
+		if _, list, err := seal.Verifiers(key, key); err != nil || len(list) != 1 {
+			t.Errorf("seal.Verifiers(key, key): %d keys, %v", len(list), err)
+		}
+	})
+	t.Run("non-canonical base64 (unused bits set) is read as Go reads it", func(t *testing.T) {
+		// checkpoint.root: 32 bytes, so 43 characters and one "=", the
+		// last character with 2 unused low bits (its index a multiple of 4,
+		// so index+1 stays in the alphabet).
+		doc := decodeDoc(t, pack)
+		enc := at(t, doc, "checkpoint", "root").(string)
+		p, err := b64dec(enc)
+		if err != nil || len(enc) != 44 || enc[43] != '=' {
+			t.Fatalf("checkpoint.root %q: %v", enc, err)
+		}
+		alpha := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+		enc = enc[:42] + string(alpha[strings.IndexByte(alpha, enc[42])+1]) + "="
+		if got, err := b64dec(enc); err != nil || !bytes.Equal(got, p) {
+			t.Fatalf("the changed base64 does not decode to the same bytes in Go: %v", err)
+		}
+		set(t, doc, enc, "checkpoint", "root")
+		file := marshal(t, doc)
+		verified(t, file, stream, "--key", key)
+		if _, err := seal.VerifyPack(readPack(t, file), l.trusted, nil); err != nil {
+			t.Errorf("seal.VerifyPack: %v", err)
+		}
+	})
+
 	t.Run("usage errors", func(t *testing.T) {
 		path := writeTemp(t, "pack.json", pack)
 		for _, args := range [][]string{

@@ -4,8 +4,9 @@
 Written only from docs/hashing.md (the byte-level specification; section
 names below refer to it), with docs/verifiable-history.md as the overview,
 testdata/vectors.json and real evidence pack files. No code of the ledger
-was read to write it: where this file had to choose something the document
-does not say, a comment marked "DOC GAP" says what was chosen.
+was read to write it. Where the first version had to choose something the
+document did not say (its "DOC GAP" comments), the document now says it,
+and the comment cites the section followed.
 
 Usage:
     verify.py vectors FILE
@@ -28,7 +29,6 @@ import json
 import math
 import re
 import sys
-import unicodedata
 
 try:
     from cryptography.exceptions import InvalidSignature
@@ -72,23 +72,26 @@ def b64encode(data):
     return base64.b64encode(data).decode("ascii")
 
 
+B64_TEXT = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
 def b64decode(text, what):
     """Standard alphabet with padding; the URL alphabet and unpadded text are refused.
 
-    DOC GAP: the document does not say whether base64 with non-zero unused
-    bits in its last character (a non-canonical encoding of the same bytes)
-    is accepted. This reader refuses it: it requires the text to be exactly
-    the canonical encoding of the bytes it decodes to.
+    As "Conventions" (base64, reading) says: `\r` and `\n` anywhere in
+    the text are skipped, and the unused low bits of the last character
+    before the padding are ignored (a non-canonical encoding of the same
+    bytes is accepted, as Go's decoder accepts it).
     """
     if not isinstance(text, str):
         raise Failure("%s is not a base64 string" % what)
+    stripped = text.replace("\r", "").replace("\n", "")
+    if not B64_TEXT.fullmatch(stripped):
+        raise Failure("%s is not valid base64 (standard alphabet, padded): %r" % (what, text[:60]))
     try:
-        data = base64.b64decode(text.encode("ascii"), validate=True)
+        return base64.b64decode(stripped.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise Failure("%s is not valid base64 (standard alphabet, padded): %r" % (what, text[:60])) from None
-    if b64encode(data) != text:
-        raise Failure("%s is not canonical padded base64: %r" % (what, text[:60]))
-    return data
 
 
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -115,9 +118,10 @@ def parse_rfc3339(text, what):
     The fraction is kept as its own digits, never through a float or a
     microsecond type, so nanoseconds survive.
 
-    DOC GAP: the document says "RFC 3339" and "accept up to nine" fraction
-    digits; it does not say whether lower-case `t`/`z` (allowed by RFC 3339)
-    or more than nine fraction digits are accepted. This reader refuses both.
+    The one form "The event hash" (Times, reading) accepts: upper-case `T`
+    and `Z`, `.` and 1 to 9 fraction digits, a valid date, hour 00-23,
+    minute and second 00-59 (no leap second), offset hours 00-23 and
+    minutes 00-59. Anything else (`t`, `z`, `,`, 10 digits, `60`) is refused.
     """
     m = RFC3339.fullmatch(text) if isinstance(text, str) else None
     if not m:
@@ -338,13 +342,16 @@ def key_hash(name, public_key):
     return int.from_bytes(sha256(name.encode("utf-8") + b"\n" + ED25519_ALG + public_key)[:4], "big")
 
 
-def valid_key_name(name):
-    """Non-empty, no `+`, no white space.
+# The characters of Unicode's White_Space property ("Checkpoints", key names).
+WHITE_SPACE = frozenset("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                        "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+WHITE_SPACE_TEXT = "".join(sorted(WHITE_SPACE))
 
-    DOC GAP: key strings say "no white space", signature lines "no space";
-    this reader applies the stricter rule (no Unicode white space) to both.
-    """
-    return bool(name) and "+" not in name and not any(c.isspace() for c in name)
+
+def valid_key_name(name):
+    """Non-empty, no `+`, no White_Space character: the one rule of
+    "Checkpoints" (key names) for key strings and signature lines alike."""
+    return bool(name) and "+" not in name and not any(c in WHITE_SPACE for c in name)
 
 
 def verifier_key_string(name, public_key):
@@ -370,9 +377,8 @@ class VerifierKey:
 def parse_verifier_key(text):
     """<name>+<8 hex>+<base64(0x01 || key)>, split at the first two `+` only.
 
-    DOC GAP: the document says "8 hex digits" of the key hash; it does not
-    say whether upper-case digits are accepted. This reader accepts either
-    case and compares the number.
+    "Checkpoints" (key strings): the 8 hex digits of the key hash may be
+    upper or lower case; the number is compared.
     """
     parts = text.split("+", 2)
     if len(parts) != 3:
@@ -396,25 +402,31 @@ def parse_verifier_key(text):
 def load_keys(arg):
     """--key: comma-separated; each a key string or the path of a file holding one.
 
-    DOC GAP: the document does not say how to tell a key string from a path.
-    This reader takes an item that has the shape of a key string (name,
-    8 hex digits, base64, separated by `+`) as a key and anything else as a
-    path; empty items (a trailing comma) are skipped.
+    As "Checks" (--key) says: each item is trimmed of White_Space; an empty
+    item is skipped; an item of the shape name+8hex+base64 is a key string,
+    never a path; any other item is the path of a file whose trimmed content
+    is one key string. A key given twice counts once; two different keys
+    with the same name and key hash are refused.
     """
-    keys = []
+    keys, given = [], {}
     for item in arg.split(","):
-        item = item.strip()
+        item = item.strip(WHITE_SPACE_TEXT)
         if not item:
             continue
-        if re.fullmatch(r"[^+\s]+\+[0-9a-fA-F]{8}\+[A-Za-z0-9+/=]+", item):
-            keys.append(parse_verifier_key(item))
+        if not re.fullmatch(r"[^+]+\+[0-9a-fA-F]{8}\+[A-Za-z0-9+/=]+", item):
+            try:
+                with open(item, encoding="utf-8") as f:
+                    item = f.read().strip(WHITE_SPACE_TEXT)
+            except (OSError, UnicodeDecodeError) as err:
+                raise UsageError("--key %r is neither a verifier key nor a readable file: %s" % (item, err)) from None
+        key = parse_verifier_key(item)
+        prev = given.get((key.name, key.hash))
+        if prev is not None:
+            if prev.public_key != key.public_key:
+                raise UsageError("--key: two different keys have the name %s and key hash %08x" % (key.name, key.hash))
             continue
-        try:
-            with open(item, encoding="utf-8") as f:
-                text = f.read().strip()
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError("--key %r is neither a verifier key nor a readable file: %s" % (item, err)) from None
-        keys.append(parse_verifier_key(text))
+        given[(key.name, key.hash)] = key
+        keys.append(key)
     if not keys:
         raise UsageError("--key: no verifier key given")
     return keys
@@ -450,10 +462,10 @@ def open_note(note, keys):
         note.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
         raise Failure("the note is not valid UTF-8") from None
-    # DOC GAP: "control character" is not defined; this reader refuses every
-    # character of Unicode category Cc (U+0000-U+001F, U+007F-U+009F) but \n.
+    # "Verifying a checkpoint" step 1: a control character is U+0000 to
+    # U+001F; U+007F and U+0080-U+009F are allowed, as in Go's note package.
     for ch in note:
-        if ch != "\n" and unicodedata.category(ch) == "Cc":
+        if ch != "\n" and ord(ch) < 0x20:
             raise Failure("the note holds the control character U+%04X" % ord(ch))
     # 2. split at the last \n\n.
     cut = note.rfind("\n\n")
@@ -464,6 +476,8 @@ def open_note(note, keys):
         raise Failure("the note's signature block is empty or does not end with a newline")
     # 3. parse every signature line.
     lines = []
+    if block.count("\n") > 100:
+        raise Failure("malformed note: more than 100 signature lines")
     for line in block[:-1].split("\n"):
         if not line.startswith(EM_DASH_PREFIX):
             raise Failure("malformed note: a signature line does not start with an em dash and a space")
@@ -491,9 +505,8 @@ def open_note(note, keys):
         names = ", ".join("%s (%08x)" % (n, h) for n, h, _ in lines)
         raise Failure("the checkpoint is not signed by a trusted key (signed by: %s)" % names)
     # 5. the body: origin, size, root, time and nothing else.
-    # DOC GAP: "decimal, fits 64 bits" does not say whether leading zeros or
-    # a `+` sign are accepted; this reader accepts digits only, leading zeros
-    # included.
+    # Step 5: the size line is one or more ASCII digits (leading zeros
+    # accepted, no sign), below 2^64.
     blines = body[:-1].split("\n")
     if len(blines) != 4:
         raise Failure("the checkpoint body has %d lines, want origin, size, root and time" % len(blines))
@@ -531,6 +544,9 @@ WS = " \t\n\r"
 ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+MAX_DEPTH = 512
+
+
 class JSONError(Exception):
     pass
 
@@ -541,7 +557,7 @@ class JSONReader:
     (compared as the document says) and key order (the /1 re-encoding)."""
 
     def __init__(self, text):
-        self.s, self.i = text, 0
+        self.s, self.i, self.depth = text, 0, 0
 
     def document(self):
         self.ws()
@@ -560,10 +576,14 @@ class JSONReader:
         if i >= len(s):
             raise JSONError("unexpected end of JSON")
         c = s[i]
-        if c == "{":
-            return self.obj()
-        if c == "[":
-            return self.arr()
+        if c in "{[":
+            # "Reading JSON": nested at most 512 deep.
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise JSONError("nested more than %d deep at offset %d" % (MAX_DEPTH, i))
+            v = self.obj() if c == "{" else self.arr()
+            self.depth -= 1
+            return v
         if c == '"':
             return J("string", self.string(), i, self.i)
         for word in ("true", "false", "null"):
@@ -589,8 +609,7 @@ class JSONReader:
             if not self.s.startswith('"', self.i):
                 raise JSONError("expected a key at offset %d" % self.i)
             key = self.string()
-            # DOC GAP: the document does not say what a duplicate key means.
-            # This reader refuses one: two readers could see different values.
+            # "Reading JSON": two members of one name are refused, at any depth.
             if key in keys:
                 raise JSONError("duplicate key %r at offset %d" % (key, self.i))
             keys.add(key)
@@ -668,8 +687,9 @@ class JSONReader:
             if 0xDC00 <= lo < 0xE000:
                 self.i += 6
                 return chr(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))
-        # DOC GAP: a lone surrogate escape is kept as that code point (it
-        # equals only itself); the document does not say what it means.
+        # "Reading JSON": a lone surrogate escape is refused.
+        if 0xD800 <= cp < 0xE000:
+            raise JSONError("lone surrogate escape \\u%04x at offset %d" % (cp, self.i - 6))
         return chr(cp)
 
 
@@ -768,8 +788,8 @@ def get_str(obj, key, what, required=True):
 def get_uint(obj, key, what, bits=64, required=True):
     """An unsigned integer, read from its literal (never through floating point).
 
-    DOC GAP: the document says "integer"; this reader refuses literals with
-    a fraction or exponent (`1.0`, `1e0`) in these fields.
+    "Reading JSON": an integer field's literal has no fraction and no
+    exponent (`1.0`, `1e0` are refused).
     """
     v = member(obj, key, "number", what, required)
     if v is None:
@@ -780,13 +800,14 @@ def get_uint(obj, key, what, bits=64, required=True):
 
 
 def get_int(obj, key, what):
+    """A signed 64-bit integer, no fraction, no exponent."""
     v = member(obj, key, "number", what)
-    if not re.fullmatch(r"-?(?:0|[1-9][0-9]*)", v.val):
+    if not re.fullmatch(r"-?(?:0|[1-9][0-9]*)", v.val) or not -(1 << 63) <= int(v.val) < 1 << 63:
         raise Failure("%s.%s is not an integer: %s" % (what, key, v.val))
     return int(v.val)
 
 
-def get_nodes(obj, key, what):
+def get_nodes(obj, key, what, any_length=False):
     """A proof: an array of base64 32-byte nodes; null or missing is empty."""
     v = member(obj, key, None, what, required=False)
     if v is None or v.kind == "null":
@@ -798,7 +819,7 @@ def get_nodes(obj, key, what):
         if n.kind != "string":
             raise Failure("%s.%s[%d] is not a string" % (what, key, j))
         raw = b64decode(n.val, "%s.%s[%d]" % (what, key, j))
-        if len(raw) != 32:
+        if len(raw) != 32 and not any_length:
             raise Failure("%s.%s[%d] is %d bytes, want 32" % (what, key, j, len(raw)))
         nodes.append(raw)
     return nodes
@@ -812,21 +833,97 @@ FORMAT_2 = "cxzy-ledger-evidence/2"
 REENCODED = "the file was re-encoded (JSON re-formatted), not necessarily tampered; ask for a /2 pack"
 
 
-def check_checkpoint_fields(cp, opened):
+# "Reading JSON": the members of each object the format defines, which may
+# be missing, which may be null. A member whose name differs from one of
+# these only in case is refused; other members are ignored.
+SHAPES = {
+    "pack": (("format", "subject", "stream", "checkpoint", "events", "consistency"), {"stream", "consistency"}, set()),
+    "checkpoint": (("origin", "size", "root", "time", "key_name", "key_id", "note"), set(), set()),
+    "consistency": (("from_size", "from_root", "to_size", "proof"), {"proof"}, {"proof"}),
+    "pack event": (("event", "payload_base64", "leaf_index", "inclusion_proof"),
+                   {"payload_base64", "inclusion_proof"}, {"inclusion_proof"}),
+    "event": (("id", "type", "stream", "version", "position", "occurred_at", "recorded_at", "actor", "unit",
+               "command_id", "correlation_id", "causation_id", "schema_version", "payload", "prev_hash", "hash"),
+              {"unit", "correlation_id", "causation_id"}, {"payload"}),
+    "position": (("commit", "prepare"), set(), set()),
+}
+
+# Case folding as "Reading JSON" defines it for these names (all ASCII):
+# A-Z to a-z, and the two non-ASCII letters whose simple case folding is an
+# ASCII letter.
+FOLD = str.maketrans({**{chr(c): chr(c + 32) for c in range(0x41, 0x5B)}, "\u017f": "s", "\u212a": "k"})
+
+
+def check_shape(obj, shape, what):
+    names, optional, nullable = SHAPES[shape]
+    if obj is None or obj.kind != "object":
+        raise Failure("%s is not a JSON object" % what)
+    for k, _ in obj.val:
+        for n in names:
+            if k != n and k.translate(FOLD) == n:
+                raise Failure("%s has a member %r: member names are case-sensitive, want %r" % (what, k, n))
+    present = dict(obj.val)
+    for n in names:
+        if n not in present and n not in optional:
+            raise Failure("%s has no %s" % (what, n))
+        if n in present and present[n].kind == "null" and n not in nullable:
+            raise Failure("%s.%s is null" % (what, n))
+
+
+def check_checkpoint_shape(cp, what):
+    check_shape(cp, "checkpoint", what)
+    for k in ("origin", "root", "key_name", "key_id", "note"):
+        get_str(cp, k, what)
+    get_uint(cp, "size", what)
+    b64decode(get_str(cp, "root", what), what + ".root")
+    parse_rfc3339(get_str(cp, "time", what), what + ".time")
+
+
+def check_pack_shape(doc):
+    """"Reading JSON": every object of the pack has its members, none null
+    where a value is wanted, of their types, before any check is made."""
+    check_shape(doc, "pack", "the pack")
+    for k in ("format", "subject"):
+        get_str(doc, k, "the pack")
+    get_str(doc, "stream", "the pack", required=False)
+    check_checkpoint_shape(member(doc, "checkpoint", "object", "the pack"), "checkpoint")
+    cons = member(doc, "consistency", None, "the pack", required=False)
+    if cons is not None:
+        check_shape(cons, "consistency", "consistency")
+        get_uint(cons, "from_size", "consistency")
+        get_uint(cons, "to_size", "consistency")
+        b64decode(get_str(cons, "from_root", "consistency"), "consistency.from_root")
+        get_nodes(cons, "proof", "consistency", any_length=True)
+    events = member(doc, "events", "array", "the pack")
+    for i, pe in enumerate(events.val):
+        where = "events[%d]" % i
+        check_shape(pe, "pack event", where)
+        e = member(pe, "event", None, where)
+        check_shape(e, "event", where + ".event")
+        check_shape(member(e, "position", None, where + ".event"), "position", where + ".event.position")
+        for k in ("occurred_at", "recorded_at"):
+            parse_rfc3339(get_str(e, k, where + ".event"), where + ".event." + k)
+        b64 = get_str(pe, "payload_base64", where, required=False)
+        if b64 is not None:
+            b64decode(b64, where + ".payload_base64")
+        get_uint(pe, "leaf_index", where)
+        get_nodes(pe, "inclusion_proof", where, any_length=True)
+
+
+def check_checkpoint_fields(cp, opened, what="checkpoint"):
     """Check 3: the fields beside the note say what the note says."""
-    what = "checkpoint"
     if get_str(cp, "origin", what) != opened.origin:
-        raise Failure("checkpoint.origin differs from the note's origin %r" % opened.origin)
+        raise Failure("%s.origin differs from the note's origin %r" % (what, opened.origin))
     if get_uint(cp, "size", what) != opened.size:
-        raise Failure("checkpoint.size differs from the note's size %d" % opened.size)
-    if b64decode(get_str(cp, "root", what), "checkpoint.root") != opened.root:
-        raise Failure("checkpoint.root differs from the note's root %s" % b64encode(opened.root))
-    if parse_rfc3339(get_str(cp, "time", what), "checkpoint.time") != parse_rfc3339(opened.time, "note time"):
-        raise Failure("checkpoint.time is not the note's time %s" % opened.time)
+        raise Failure("%s.size differs from the note's size %d" % (what, opened.size))
+    if b64decode(get_str(cp, "root", what), what + ".root") != opened.root:
+        raise Failure("%s.root differs from the note's root %s" % (what, b64encode(opened.root)))
+    if parse_rfc3339(get_str(cp, "time", what), what + ".time") != parse_rfc3339(opened.time, "note time"):
+        raise Failure("%s.time is not the note's time %s" % (what, opened.time))
     if get_str(cp, "key_name", what) != opened.key.name:
-        raise Failure("checkpoint.key_name differs from the signing key's name %s" % opened.key.name)
+        raise Failure("%s.key_name differs from the signing key's name %s" % (what, opened.key.name))
     if get_str(cp, "key_id", what) != "%08x" % opened.key.hash:
-        raise Failure("checkpoint.key_id differs from the signing key's hash %08x" % opened.key.hash)
+        raise Failure("%s.key_id differs from the signing key's hash %08x" % (what, opened.key.hash))
 
 
 def read_event(e, what):
@@ -849,6 +946,7 @@ def read_event(e, what):
 def verify_pack(data, keys, since_data=None):
     """The checks of "Evidence packs / Checks", in order. Returns the report lines."""
     doc, text = parse_json(data, "the pack")
+    check_pack_shape(doc)
     # 1. Format.
     fmt = get_str(doc, "format", "the pack")
     if fmt not in (FORMAT_1, FORMAT_2):
@@ -861,11 +959,18 @@ def verify_pack(data, keys, since_data=None):
     report = []
     # 4. With --since only: consistency with the held checkpoint.
     if since_data is not None:
-        held_doc, _ = parse_json(since_data, "the --since checkpoint file")
+        # Check 4: the held checkpoint file is read as strictly as the pack,
+        # its note verified, its fields beside the note checked as in check
+        # 3, and its origin must be the pack checkpoint's.
         try:
-            held = open_note(get_str(held_doc, "note", "the --since checkpoint"), keys)
+            held_doc, _ = parse_json(since_data, "the file")
+            check_checkpoint_shape(held_doc, "the held checkpoint")
+            held = open_note(get_str(held_doc, "note", "the held checkpoint"), keys)
+            check_checkpoint_fields(held_doc, held, "the held checkpoint")
         except Failure as err:
             raise Failure("the held (--since) checkpoint: %s" % err) from None
+        if held.origin != opened.origin:
+            raise Failure("the held (--since) checkpoint is of ledger %r, the pack's of %r" % (held.origin, opened.origin))
         cons = member(doc, "consistency", "object", "the pack", required=False)
         if cons is None:
             raise Failure("the pack has no consistency proof from the held checkpoint of %d events" % held.size)
@@ -1163,15 +1268,19 @@ def check_checkpoint_vector(c, cp, j, leaves, key, seed):
 
 
 def check_sealed_event(c, e, cp):
-    """DOC GAP: the checkpoint.sealed payload's fields are not specified; the
-    ones read here (size, root, key_name, key_id, note) are named after the
-    checkpoint JSON's and checked only as far as they are present."""
+    """"Test vectors" (the checkpoint.sealed event): its payload's members
+    are exactly size, root (base64), sealed_at (the note's time), key_name,
+    key_id and note, and say what checkpoints[0] says."""
     doc = json.loads(e["fields"]["payload"])
     c.eq(e["fields"]["type"], "checkpoint.sealed", "events[14].fields.type")
     c.eq(e["fields"]["stream"], "ledger-checkpoints", "events[14].fields.stream")
+    c.eq(sorted(doc), sorted(["size", "root", "sealed_at", "key_name", "key_id", "note"]), "events[14] payload members")
     c.eq(doc.get("note"), cp["note"], "events[14] payload note (records checkpoints[0])")
     c.eq(doc.get("size"), cp["size"], "events[14] payload size")
     c.eq(doc.get("root"), cp["root_base64"], "events[14] payload root")
+    c.eq(doc.get("sealed_at"), cp["time"], "events[14] payload sealed_at")
+    c.eq(doc.get("key_name"), cp["key_name"], "events[14] payload key_name")
+    c.eq(doc.get("key_id"), cp["key_hash_hex"], "events[14] payload key_id")
 
 
 
@@ -1264,4 +1373,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # The JSON reader and "say the same" recurse once or twice a level, up
+    # to MAX_DEPTH levels.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 8 * MAX_DEPTH))
     sys.exit(main(sys.argv[1:]))
