@@ -66,7 +66,7 @@ func Open(msg []byte, trusted note.Verifiers) (Checkpoint, error) {
 	if !ok || strings.Contains(line, "\n") {
 		return Checkpoint{}, fmt.Errorf("seal: checkpoint body: want one \"time\" line after the root, got %q", rest)
 	}
-	t, err := time.Parse(time.RFC3339, line)
+	t, err := ParseTime(line)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("seal: checkpoint time: %w", err)
 	}
@@ -108,8 +108,11 @@ func LoadSigner(envValue, file string) (note.Signer, error) {
 }
 
 // Verifiers parses verifier keys ("name+id+key"), the current one first.
+// A key given twice counts once; two different keys with the same name
+// and key hash are refused (no signature line could tell them apart).
 func Verifiers(keys ...string) (note.Verifiers, []note.Verifier, error) {
 	var list []note.Verifier
+	given := map[string]string{} // name and key hash -> the key string
 	for _, k := range keys {
 		k = strings.TrimSpace(k)
 		if k == "" {
@@ -119,12 +122,29 @@ func Verifiers(keys ...string) (note.Verifiers, []note.Verifier, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("seal: verifier key %q: %w", k, err)
 		}
+		id := fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
+		if prev, ok := given[id]; ok {
+			if publicKey(prev) != publicKey(k) {
+				return nil, nil, fmt.Errorf("seal: verifier keys %q and %q have the same name and key hash", prev, k)
+			}
+			continue
+		}
+		given[id] = k
 		list = append(list, v)
 	}
 	if len(list) == 0 {
 		return nil, nil, errors.New("seal: no verifier key given")
 	}
 	return note.VerifierList(list...), list, nil
+}
+
+// publicKey is the decoded key of a verifier key string that
+// note.NewVerifier accepted.
+func publicKey(vkey string) string {
+	_, rest, _ := strings.Cut(vkey, "+")
+	_, b64, _ := strings.Cut(rest, "+")
+	raw, _ := base64.StdEncoding.DecodeString(b64)
+	return string(raw)
 }
 
 // VerifierOf returns the verifier key ("name+id+key") of a signer key,

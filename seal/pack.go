@@ -127,7 +127,9 @@ func fail(format string, args ...any) error {
 // checkpoint's tree at its leaf; global order; the stream chain between
 // the pack's events (and, for a whole-stream pack, that none is missing);
 // and, when held is not nil, that the pack's checkpoint extends the
-// checkpoint the reader held before. It reads formats 2 and 1.
+// checkpoint the reader held before (held must be of the same origin).
+// It reads formats 2 and 1. p is a pack already decoded: read a file
+// with ReadPack, which refuses what encoding/json would read loosely.
 func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error) {
 	var r Report
 	if p.Format != PackFormat && p.Format != PackFormatV1 {
@@ -139,9 +141,8 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 	}
 	// The fields beside the note are for people reading the file; they
 	// must say what the signed note says.
-	if got := p.Checkpoint; got.Origin != cp.Origin || got.Size != cp.Size || string(got.Root) != string(cp.Root) ||
-		!got.Time.Equal(cp.Time) || got.KeyName != cp.KeyName || got.KeyID != cp.KeyID {
-		return r, fail("the checkpoint's fields differ from its signed note")
+	if err := sameFields(p.Checkpoint, cp); err != nil {
+		return r, fail("%v", err)
 	}
 	r.Checkpoint = cp
 	r.say("The checkpoint is signed by key %s (%s): ledger %q had %d events at %s, Merkle root %x.",
@@ -149,6 +150,8 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 
 	if held != nil {
 		switch {
+		case held.Origin != cp.Origin:
+			return r, fail("the checkpoint you hold is of ledger %q, the pack's of %q", held.Origin, cp.Origin)
 		case p.Consistency == nil:
 			return r, fail("you hold checkpoint %d but the pack carries no consistency proof from it", held.Size)
 		case p.Consistency.FromSize != held.Size || string(p.Consistency.FromRoot) != string(held.Root) || p.Consistency.ToSize != cp.Size:
@@ -174,9 +177,15 @@ func VerifyPack(p Pack, trusted note.Verifiers, held *Checkpoint) (Report, error
 		ev := pe.Event
 		e := &ev
 		where := fmt.Sprintf("event %d (%s v%d)", i+1, e.Stream, e.Version)
+		if _, err := parseStrictJSON(pe.Event.Payload); err != nil {
+			return r, fail("%s: its readable payload is not strict JSON: %v", where, err)
+		}
 		if p.Format == PackFormat {
 			if pe.Payload == nil {
 				return r, fail("%s: it carries no payload_base64, the exact bytes of its payload", where)
+			}
+			if _, err := parseStrictJSON(pe.Payload); err != nil {
+				return r, fail("%s: the payload_base64 bytes are not strict JSON: %v", where, err)
 			}
 			if !sameJSON(pe.Event.Payload, pe.Payload) {
 				return r, fail("%s: its readable payload says something other than payload_base64, the bytes its hash covers: it was altered", where)

@@ -89,8 +89,8 @@ func asciiOnly(doc []byte) []byte {
 // readPack decodes a pack file as ledgerctl verify-pack does.
 func readPack(t *testing.T, file []byte) seal.Pack {
 	t.Helper()
-	var p seal.Pack
-	if err := json.Unmarshal(file, &p); err != nil {
+	p, err := seal.ReadPack(file)
+	if err != nil {
 		t.Fatalf("the file is no longer a pack: %v", err)
 	}
 	return p
