@@ -603,7 +603,7 @@ func TestVectorsConsistencyVerifies(t *testing.T) {
 				t.Fatalf("the file has no inclusion proof in size %d to make a pack with", cc.ToSize)
 			}
 			ic := v.Inclusion[i]
-			held := &seal.Checkpoint{Size: cc.FromSize, Root: from}
+			held := &seal.Checkpoint{Origin: v.Checkpoints[0].Origin, Size: cc.FromSize, Root: from}
 			pack := func(pr [][]byte, fromRoot []byte) seal.Pack {
 				p := packOf(events, ic.LeafIndex, fromHexList(t, ic.Proof), checkpointAt(t, v, signer, cc.ToSize))
 				p.Consistency = &seal.Consistency{FromSize: cc.FromSize, FromRoot: fromRoot, ToSize: cc.ToSize, Proof: pr}
