@@ -152,7 +152,7 @@ func (m *Main) runEvidenceIndex(bg context.Context) {
 // read the log.
 func (m *Main) evidenceCheck() api.Check {
 	return api.Check{Name: "evidence_index", Check: func(context.Context) (any, error) {
-		details := map[string]any{"position": m.evidenceIndex.Position(), "events": m.evidenceIndex.Events(), "dir": m.cfg.Evidence.Dir}
+		details := map[string]any{"position": m.evidenceIndex.Position().Commit, "events": m.evidenceIndex.Events(), "dir": m.cfg.Evidence.Dir}
 		if !m.evidenceIndex.Ready() {
 			return details, evidence.ErrNotReady
 		}
