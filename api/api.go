@@ -37,6 +37,9 @@ type Server struct {
 	Reads    *Reads
 	Seals    *Seals // verifiable history; its public routes need no token
 	Admin    *Admin // operator routes; nil where the log has no online snapshot
+	// Evidence serves evidence files (upload, download); give the same
+	// value to Commands.Evidence so that commands citing files are checked.
+	Evidence *Evidence
 	Verifier Verifier
 	// Limits bound failed authentications per client address and
 	// expensive reads per subject; the zero value limits nothing.
@@ -54,6 +57,9 @@ func (s *Server) Handler() http.Handler {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"route", "method", "status"})
 	s.Registry.MustRegister(requests)
+	if s.Evidence != nil {
+		s.Evidence.register(s.Registry)
+	}
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, middleware.RealIP, s.accessLog(requests), middleware.Recoverer, noSniffNoStore)
@@ -90,6 +96,9 @@ func (s *Server) Handler() http.Handler {
 			}
 			if s.Admin != nil {
 				s.Admin.Routes(r)
+			}
+			if s.Evidence != nil {
+				s.Evidence.Routes(r)
 			}
 		})
 	}

@@ -35,6 +35,9 @@ import (
 type Commands struct {
 	Handler *command.Handler
 	Scope   Scope
+	// Evidence, when set, checks the files a command cites (in the
+	// store, as described, citable by the caller); nil checks nothing.
+	Evidence *Evidence
 }
 
 // Accepted is the answer to a command: where its events landed.
@@ -244,7 +247,7 @@ func (c *Commands) registerUnit() Handler {
 		res, err := command.Create(r.Context(), c.Handler, org.UnitStream(id), cmdMeta, func(m domain.Meta) ([]domain.Event, error) {
 			return org.NewUnit(id, body, parent, m)
 		})
-		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
+		c.finish(w, r, cmdMeta, body, id, res, err, http.StatusCreated)
 	})
 }
 
@@ -284,7 +287,7 @@ func (c *Commands) moveUnit() Handler {
 				}
 				return u.Move(body, parent, m)
 			})
-		c.finish(w, r, cmdMeta, id, res, err, http.StatusOK)
+		c.finish(w, r, cmdMeta, body, id, res, err, http.StatusOK)
 	})
 }
 
@@ -315,7 +318,7 @@ func createKeyed[C any](c *Commands, prefix string, streamOf func(C) string, uni
 		res, err := command.Create(r.Context(), c.Handler, stream, cmdMeta, func(m domain.Meta) ([]domain.Event, error) {
 			return decide(body, m)
 		})
-		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
+		c.finish(w, r, cmdMeta, body, id, res, err, http.StatusCreated)
 	})
 }
 
@@ -333,7 +336,7 @@ func create[C any](c *Commands, stream func(string) string, unitOf func(C) strin
 		res, err := command.Create(r.Context(), c.Handler, stream(id), cmdMeta, func(m domain.Meta) ([]domain.Event, error) {
 			return decide(id, body, m)
 		})
-		c.finish(w, r, cmdMeta, id, res, err, http.StatusCreated)
+		c.finish(w, r, cmdMeta, body, id, res, err, http.StatusCreated)
 	})
 }
 
@@ -364,7 +367,7 @@ func transition[A entity, C any](c *Commands, stream func(string) string, newAgg
 			}
 			return decide(agg, body, m)
 		})
-		c.finish(w, r, cmdMeta, id, res, err, http.StatusOK)
+		c.finish(w, r, cmdMeta, body, id, res, err, http.StatusOK)
 	})
 }
 
@@ -380,6 +383,9 @@ func (c *Commands) authorize(w http.ResponseWriter, r *http.Request, p Principal
 	}
 	if err == nil {
 		cmd.After, err = c.checkRefs(r.Context(), p, body)
+	}
+	if err == nil {
+		err = c.Evidence.checkCited(r.Context(), p, body)
 	}
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -452,7 +458,7 @@ func fingerprint(r *http.Request, body any) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
-func (c *Commands) finish(w http.ResponseWriter, r *http.Request, cmd command.Command, id string, res command.Result, err error, status int) {
+func (c *Commands) finish(w http.ResponseWriter, r *http.Request, cmd command.Command, body any, id string, res command.Result, err error, status int) {
 	var conflict *eventlog.ConflictError
 	if err != nil && cmd.IfVersion != nil && errors.As(err, &conflict) {
 		err = errors.Join(ErrIfMatch, err)
@@ -461,6 +467,7 @@ func (c *Commands) finish(w http.ResponseWriter, r *http.Request, cmd command.Co
 		WriteProblem(w, r, err)
 		return
 	}
+	c.Evidence.observe(r.Context(), body, res)
 	if res.Duplicate {
 		status = http.StatusOK
 	}

@@ -191,7 +191,9 @@ func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, detail,
 func expensive(r *http.Request) bool {
 	p := r.URL.Path
 	switch {
-	case p == "/v1/audit/events", strings.HasPrefix(p, "/v1/evidence/"):
+	case p == "/v1/audit/events", strings.HasPrefix(p, "/v1/evidence/streams/"), strings.HasPrefix(p, "/v1/evidence/units/"):
+		// Evidence files (/v1/evidence/{sha256}) are not: a page of
+		// photos fetches several at once.
 		return true
 	case strings.HasPrefix(p, "/v1/views/"):
 		// The parameter is checked strictly later; here a lenient read

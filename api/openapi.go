@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/seal"
 )
 
@@ -156,6 +157,52 @@ func (s *Server) OpenAPI() map[string]any {
 			"x-roles":     adminRoles,
 			"requestBody": map[string]any{"required": false, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[SnapshotRequest](), 0)}}},
 			"responses":   responses,
+		}}
+	}
+	if s.Evidence != nil {
+		header := func(name, desc string) map[string]any {
+			return map[string]any{"name": name, "in": "header", "description": desc, "schema": map[string]any{"type": "string"}}
+		}
+		binary := map[string]any{"type": "string", "format": "binary"}
+		ref := map[string]any{"description": "The reference to cite in a command's evidence list; header Location is the file's URL",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[domain.Evidence](), 0)}}}
+		upload := problems(400, 401, 403, 413, 415, 422, 503)
+		upload["201"] = ref
+		upload["200"] = map[string]any{"description": "Uploaded before by the same caller for the same unit: the same reference, nothing new recorded",
+			"content": ref["content"]}
+		paths["/v1/evidence"] = map[string]any{"post": map[string]any{
+			"summary": "Upload an evidence file (a photo, PDF or office document): the raw body named by Content-Disposition, or the part named file of a multipart form. " +
+				"The server computes the SHA-256 and sniffs the media type from the bytes; the upload is recorded as an evidence.uploaded event. " +
+				"Limits: the size (413), the media types (415), the unit's quota (413, type /problems/evidence-quota). An upload no event cites is collected after the grace period.",
+			"x-roles": uploadRoles,
+			"parameters": []any{
+				map[string]any{"name": "unit", "in": "query", "description": "the unit the file is for (required but for the office); it must be in the caller's scope",
+					"schema": map[string]any{"type": "string"}},
+				map[string]any{"name": "sha256", "in": "query", "description": "the SHA-256 the client expects, in hex: other bytes are refused (422), nothing kept",
+					"schema": map[string]any{"type": "string"}},
+				header("Content-Disposition", "raw body: attachment; filename*=UTF-8''<the name, percent-encoded>"),
+				header("Content-Digest", "raw body: sha-256=:<base64>: (RFC 9530), checked like sha256"),
+			},
+			"requestBody": map[string]any{"required": true, "content": map[string]any{
+				"application/octet-stream": map[string]any{"schema": binary},
+				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "required": []any{"file"},
+					"properties": map[string]any{"file": binary}, "additionalProperties": false}},
+			}},
+			"responses": upload,
+		}}
+		download := problems(400, 401, 403, 404, 412, 416, 500, 503)
+		download["200"] = map[string]any{"description": "The file, with its media type; ETag is its SHA-256, Repr-Digest too (RFC 9530)",
+			"content": map[string]any{"*/*": map[string]any{"schema": binary}}}
+		download["206"] = map[string]any{"description": "The range asked for (Range: bytes=…)", "content": map[string]any{"*/*": map[string]any{"schema": binary}}}
+		download["304"] = map[string]any{"description": "Not modified: If-None-Match named its ETag"}
+		download["500"] = map[string]any{"description": "Type /problems/evidence-tampered: the stored file no longer matches its digest and is not served",
+			"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+		paths["/v1/evidence/{sha256}"] = map[string]any{"get": map[string]any{
+			"summary": "Download an evidence file, its bytes checked against its SHA-256 first. Readable by whoever may read an event citing it; " +
+				"before any event cites it, by its uploader only. Out of scope and not stored are the same 403 (the office is told 404).",
+			"x-roles":    historyRoles,
+			"parameters": []any{pathParam("sha256"), header("Range", "bytes=first-last"), header("If-None-Match", "the ETag held")},
+			"responses":  download,
 		}}
 	}
 	if s.Commands != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog/embedded"
+	evstore "github.com/cxzy/ledger/evidence"
 )
 
 var update = flag.Bool("update", false, "rewrite api/openapi.json from the routes")
@@ -27,7 +28,12 @@ func fullServer(t *testing.T) *api.Server {
 	}
 	t.Cleanup(func() { log.Close() })
 	h := command.NewHandler(log, catalog.New())
+	store, err := evstore.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &api.Server{
+		Evidence: &api.Evidence{Store: store, Index: evstore.NewIndex(log, catalog.New()), Handler: h, Scope: api.Scope{Handler: h}},
 		Commands: &api.Commands{Handler: h, Scope: api.Scope{Handler: h}},
 		History:  &api.History{Log: log, Scope: api.Scope{Handler: h}},
 		Reads:    &api.Reads{},

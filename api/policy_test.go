@@ -174,7 +174,8 @@ func TestPolicyDocumentMatchesRoutes(t *testing.T) {
 	// Path parameters get values that exist where that is cheap (the
 	// answers past the role check do not matter here, only that they are
 	// not the role check's refusal).
-	fill := strings.NewReplacer("{id}", "policy-probe", "{stream}", "unit-u2", "{size}", "1", "{group}", "g1", "{unit}", "u2")
+	fill := strings.NewReplacer("{id}", "policy-probe", "{stream}", "unit-u2", "{size}", "1", "{group}", "g1", "{unit}", "u2",
+		"{sha256}", strings.Repeat("0", 64))
 	for _, op := range served {
 		rt := doc[op]
 		path := fill.Replace(rt.path)

@@ -49,6 +49,8 @@ func problemType(status int) string {
 		return "/problems/unsupported-media-type"
 	case http.StatusUnprocessableEntity:
 		return "/problems/rejected"
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "/problems/range-not-satisfiable"
 	}
 	return "about:blank"
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
+	evstore "github.com/cxzy/ledger/evidence"
 	"github.com/cxzy/ledger/projections"
 	"github.com/cxzy/ledger/projections/chtest"
 	"github.com/cxzy/ledger/seal"
@@ -90,7 +91,16 @@ func (d *district) serveEverything(t testing.TB) (http.Handler, *projected) {
 		t.Fatal(err)
 	}
 	sealer := &seal.Sealer{Log: d.log, Tree: tree, Handler: d.cmds.Handler, Signer: signer, Origin: "cxzy-ledger/policy-test"}
+	store, err := evstore.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := evstore.NewIndex(d.log, catalog.New())
+	if err := index.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	h := d.serve(t, &api.Server{
+		Evidence: &api.Evidence{Store: store, Index: index, Handler: d.cmds.Handler, Scope: api.Scope{Handler: d.cmds.Handler}},
 		Verifier: api.HS256{Key: secret},
 		Commands: d.cmds,
 		History:  d.history,

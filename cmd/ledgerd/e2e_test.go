@@ -148,6 +148,24 @@ func TestQuarterEndToEnd(t *testing.T) {
 	inspector := c.token("inspector-1", api.RoleInspector, nil, group)
 	analyst := c.token("analyst-1", api.RoleAnalyst, nil, "")
 
+	// The photo the clerk cites is uploaded first: the store computes the
+	// reference to cite.
+	photoBytes := append([]byte("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00"), bytes.Repeat([]byte("整改照片"), 200)...)
+	req, _ := http.NewRequest(http.MethodPost, c.base+"/v1/evidence?unit="+branch, bytes.NewReader(photoBytes))
+	req.Header.Set("Authorization", "Bearer "+clerk)
+	req.Header.Set("Content-Disposition", "attachment; filename*=UTF-8''%E6%95%B4%E6%94%B9%E7%85%A7%E7%89%87.jpg")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var photo map[string]any
+	json.NewDecoder(resp.Body).Decode(&photo)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || photo["name"] != "整改照片.jpg" || photo["media_type"] != "image/jpeg" {
+		t.Fatalf("upload: %d %v", resp.StatusCode, photo)
+	}
+	evidenceJSON := []map[string]any{photo}
+
 	// A pledge through its whole life.
 	pl := c.post("pledge", "/v1/pledges", clerk, map[string]any{"maker": "unit", "unit": branch, "quarter": quarter,
 		"category": "service_for_masses", "title": "=为群众办实事", "content": "解决小区照明问题"})
@@ -176,6 +194,14 @@ func TestQuarterEndToEnd(t *testing.T) {
 	c.post("submit", rb+"/submit", clerk, map[string]any{"summary": "已整改", "evidence": evidenceJSON})
 	c.post("reject", rb+"/reject", superior, map[string]any{"reason": "照片不清晰"})
 	c.post("resubmit", rb+"/submit", clerk, map[string]any{"summary": "重新提交", "evidence": evidenceJSON})
+	// Cited in the branch's events, the photo is the superior's to read;
+	// the other unit's clerk's it is not.
+	if code, h, body := c.do(http.MethodGet, "/v1/evidence/"+photo["sha256"].(string), superior, nil); code != http.StatusOK || !bytes.Equal(body, photoBytes) || h.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("the superior reading the cited photo: %d, %d bytes, %q", code, len(body), h.Get("Content-Type"))
+	}
+	if code, _, _ := c.do(http.MethodGet, "/v1/evidence/"+photo["sha256"].(string), c.token("clerk-2", api.RoleClerk, []string{other}, ""), nil); code != http.StatusForbidden {
+		t.Errorf("another unit's clerk reading the photo: %d, want 403", code)
+	}
 	c.post("accept", rb+"/accept", superior, map[string]any{"note": "同意销号"})
 	due := today.AddDays(3)
 	r2 := c.post("order", "/v1/rectifications", superior, map[string]any{"source": map[string]any{"kind": "review", "ref": rv, "item": 2},
@@ -422,5 +448,3 @@ type rectRow struct {
 	ExtensionsGranted int    `json:"extensions_granted"`
 	Rejections        int    `json:"rejections"`
 }
-
-var evidenceJSON = []map[string]any{{"sha256": strings.Repeat("ab", 32), "name": "整改照片.jpg", "size": 2048, "media_type": "image/jpeg"}}

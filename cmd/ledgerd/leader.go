@@ -22,7 +22,8 @@ var serviceAccountNamespace = "/var/run/secrets/kubernetes.io/serviceaccount/nam
 // deployment: the projector (two would each write every row) and the
 // deadline watcher (two would race to record the same miss), and the
 // checkpoint signer (two would sign checkpoints of different sizes side by
-// side). Any later such work is one more entry in Main.singletons.
+// side), and the evidence collector (two would record one collection
+// twice). Any later such work is one more entry in Main.singletons.
 type singleton struct {
 	name string
 	run  func(context.Context) // returns when its context ends
@@ -39,6 +40,9 @@ func (m *Main) singletons() []singleton {
 	}
 	if m.sealer != nil && m.sealer.Signer != nil {
 		s = append(s, singleton{"signer", m.runSigner})
+	}
+	if m.evidenceIndex != nil {
+		s = append(s, singleton{"evidence-collector", m.runCollector})
 	}
 	return s
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
 	"github.com/cxzy/ledger/eventlog/metered"
+	"github.com/cxzy/ledger/evidence"
 	"github.com/cxzy/ledger/lead"
 	"github.com/cxzy/ledger/projections"
 	"github.com/cxzy/ledger/seal"
@@ -79,6 +80,7 @@ type Config struct {
 	LeaderNamespace string
 	LeaderIdentity  string
 	Seal            SealConfig
+	Evidence        EvidenceConfig
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -126,10 +128,15 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&expEvery, "expensive-every", expEvery, "a token subject may ask for one more expensive read per this interval, e.g. 2s (LEDGER_EXPENSIVE_EVERY)")
 	var sealEvery, sealVerifiers string
 	c.Seal.flags(fs, def, &sealEvery, &sealVerifiers)
+	var evText evidenceText
+	c.Evidence.flags(fs, def, &evText)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if err := c.Seal.finish(c.Log, getenv, sealEvery, sealVerifiers); err != nil {
+		return c, err
+	}
+	if err := c.Evidence.finish(c.Log, evText); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -276,6 +283,10 @@ type Main struct {
 	jwks   *api.JWKS // nil unless tokens are verified with a JWKS URL
 	sealer *seal.Sealer
 
+	evidenceStore *evidence.Dir
+	evidenceIndex *evidence.Index
+	collected     *prometheus.CounterVec
+
 	projector atomic.Pointer[projections.Projector] // the one running now; nil when none runs
 	// Kube is the Kubernetes API for --leader-elect; nil means the
 	// in-cluster one. Tests set a fake.
@@ -358,6 +369,11 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeStores()
 		return err
 	}
+	if err := m.startEvidence(reg); err != nil {
+		ln.Close()
+		m.closeStores()
+		return err
+	}
 	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness(), Seals: seals, Limits: m.cfg.Limits}
 	switch {
 	case m.cfg.JWKSURL != "":
@@ -378,7 +394,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if s.Verifier != nil {
 		h := command.NewHandler(m.writes, catalog.New(), command.WithSkew(m.cfg.ClockSkew))
-		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}}
+		s.Evidence = m.evidenceAPI(h)
+		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}, Evidence: s.Evidence}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected, Scope: api.Scope{Handler: h}}
 		seals.Scope = api.Scope{Handler: h}
@@ -396,6 +413,7 @@ func (m *Main) Run(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
 	m.work.Go(func() { m.runSealer(bg) })
+	m.work.Go(func() { m.runEvidenceIndex(bg) })
 	m.startSingletons(bg)
 	m.logger.Info("ledgerd listening", "addr", ln.Addr().String(), "eventstore", m.cfg.Log.EventStore,
 		"clickhouse", m.db, "projector", m.cfg.Projector, "watcher", m.cfg.Watcher, "auth", m.authMode(),
@@ -430,6 +448,9 @@ func (m *Main) readiness() []api.Check {
 	}
 	if m.sealer != nil {
 		checks = append(checks, m.sealCheck())
+	}
+	if m.evidenceIndex != nil {
+		checks = append(checks, m.evidenceCheck())
 	}
 	if m.cfg.Projector {
 		checks = append(checks, api.Check{Name: "projector", Check: func(context.Context) (any, error) {

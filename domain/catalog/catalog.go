@@ -9,6 +9,7 @@ import (
 	"github.com/cxzy/ledger/domain/checkpoint"
 	"github.com/cxzy/ledger/domain/commandkey"
 	"github.com/cxzy/ledger/domain/evaluation"
+	"github.com/cxzy/ledger/domain/evidence"
 	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/domain/pledge"
@@ -27,6 +28,7 @@ func New() *domain.Registry {
 		evaluation.Codecs(),
 		checkpoint.Codecs(),
 		commandkey.Codecs(),
+		evidence.Codecs(),
 	)
 	if err != nil {
 		// The lists are fixed at compile time; a clash is a programming
@@ -38,8 +40,8 @@ func New() *domain.Registry {
 
 // Family names the event family of an event type: the five families of the
 // domain (pledge, fulfilment, review, rectification, evaluation) and the
-// organisation, inspection, checkpoint and command-key records around
-// them. The
+// organisation, inspection, checkpoint, command-key and evidence-file
+// records around them. The
 // projections and the demo's summary count events by it.
 func Family(eventType string) string {
 	prefix, _, _ := strings.Cut(eventType, ".")

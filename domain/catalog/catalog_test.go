@@ -27,7 +27,7 @@ func TestEveryFamilyIsRegistered(t *testing.T) {
 
 func TestEveryTypeHasAKnownFamily(t *testing.T) {
 	known := map[string]bool{"pledge": true, "fulfilment": true, "review": true, "rectification": true,
-		"evaluation": true, "org": true, "inspection": true, "checkpoint": true, "command_key": true}
+		"evaluation": true, "org": true, "inspection": true, "checkpoint": true, "command_key": true, "evidence": true}
 	for _, typ := range catalog.New().Types() {
 		if f := catalog.Family(typ); !known[f] {
 			t.Errorf("%s: family %q", typ, f)
