@@ -89,6 +89,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
 	}
+	if endpoint := os.Getenv(s3CrashChildEnv); endpoint != "" {
+		os.Exit(s3CrashChild(endpoint))
+	}
 	os.Exit(m.Run())
 }
 
