@@ -219,15 +219,19 @@ func (s *S3) Put(ctx context.Context, r io.Reader, want string, limit int64) (In
 	if in.err != nil && in.err != io.EOF {
 		return Info{}, in.err // nothing was sent
 	}
+	// Content-MD5 on every request: the server checks each body it gets,
+	// and AWS refuses uploads to an Object Lock bucket without it (or a
+	// checksum header).
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", SendContentMd5: true}
 	var err error
 	if in.err == io.EOF {
-		_, err = s.client.PutObject(ctx, s.bucket, tmp, bytes.NewReader(first[:n]), int64(n),
-			minio.PutObjectOptions{ContentType: "application/octet-stream", DisableMultipart: true})
+		opts.DisableMultipart = true
+		_, err = s.client.PutObject(ctx, s.bucket, tmp, bytes.NewReader(first[:n]), int64(n), opts)
 	} else {
 		// Unknown length: minio-go sends PartSize parts and aborts the
 		// multipart upload if the reader fails (too large, cancelled).
-		_, err = s.client.PutObject(ctx, s.bucket, tmp, io.MultiReader(bytes.NewReader(first[:n]), in), -1,
-			minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: s.partSize})
+		opts.PartSize = s.partSize
+		_, err = s.client.PutObject(ctx, s.bucket, tmp, io.MultiReader(bytes.NewReader(first[:n]), in), -1, opts)
 	}
 	// Whatever happens next, the temporary object goes; if this delete
 	// is lost too, CleanTemporary finds it.
