@@ -150,7 +150,11 @@ func (d *Dir) Delete(_ context.Context, sum string) error {
 	if !ValidDigest(sum) {
 		return ErrBadDigest
 	}
-	if err := os.Remove(d.path(sum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	err := os.Remove(d.path(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // perhaps not even its folder: nothing to sync
+	}
+	if err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
 	return syncDir(filepath.Dir(d.path(sum)))

@@ -6,23 +6,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cxzy/ledger/evidence"
+	"github.com/cxzy/ledger/evidence/evidencetest"
 )
 
-// sha256("abc"), FIPS 180-2 appendix B.1.
-const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-
-func open(t *testing.T) (*evidence.Dir, string) {
+func openDir(t *testing.T) (*evidence.Dir, string) {
 	t.Helper()
 	dir := t.TempDir()
 	s, err := evidence.OpenDir(dir)
@@ -32,81 +29,57 @@ func open(t *testing.T) (*evidence.Dir, string) {
 	return s, dir
 }
 
-func TestPutOpen(t *testing.T) {
-	ctx := context.Background()
-	s, _ := open(t)
-	info, err := s.Put(ctx, strings.NewReader("abc"), "", 10)
-	if err != nil {
-		t.Fatal(err)
+// TestDirContract runs the store contract against Dir; its tamper hook
+// rewrites the file on disk with its first byte flipped, and what uploads
+// leave behind is the content of DIR/tmp.
+func TestDirContract(t *testing.T) {
+	dirs := map[evidence.Store]string{}
+	var mu sync.Mutex
+	at := func(s evidence.Store) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return dirs[s]
 	}
-	if info.SHA256 != abc || info.Size != 3 {
-		t.Fatalf("Put = %+v, want %s of 3 bytes", info, abc)
-	}
-	// The same bytes again, now with the digest expected: the same file.
-	if again, err := s.Put(ctx, strings.NewReader("abc"), abc, 10); err != nil || again.SHA256 != abc {
-		t.Fatalf("second Put = %+v, %v", again, err)
-	}
-	f, err := s.Open(ctx, abc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, _ := io.ReadAll(f)
-	if string(got) != "abc" || f.Info().Size != 3 {
-		t.Fatalf("Open read %q (%+v)", got, f.Info())
-	}
-	if _, err := s.Open(ctx, strings.Repeat("0", 64)); !errors.Is(err, evidence.ErrNotFound) {
-		t.Errorf("Open of a digest never stored: %v, want ErrNotFound", err)
-	}
-	if _, err := s.Open(ctx, "../../etc/passwd"); !errors.Is(err, evidence.ErrBadDigest) {
-		t.Errorf("Open of a path: %v, want ErrBadDigest", err)
-	}
+	evidencetest.Run(t, evidencetest.Adapter{
+		New: func(t *testing.T) evidence.Store {
+			s, dir := openDir(t)
+			mu.Lock()
+			dirs[s] = dir
+			mu.Unlock()
+			return s
+		},
+		Tamper: func(t *testing.T, s evidence.Store, sum string) {
+			path := filepath.Join(at(s), sum[:2], sum)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[0] ^= 1
+			if err := os.WriteFile(path, b, 0o640); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Temporaries: func(t *testing.T, s evidence.Store) int {
+			left, err := os.ReadDir(filepath.Join(at(s), "tmp"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(left)
+		},
+	})
 }
 
-func TestPutRefusesAndKeepsNothing(t *testing.T) {
-	ctx := context.Background()
-	s, dir := open(t)
-	if _, err := s.Put(ctx, strings.NewReader("abd"), abc, 10); !errors.Is(err, evidence.ErrDigestMismatch) {
-		t.Errorf("Put with another digest expected: %v, want ErrDigestMismatch", err)
+// What a crash left in tmp is removed when the store is opened again.
+func TestOpenDirRemovesLeftovers(t *testing.T) {
+	_, dir := openDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "tmp", "upload-123"), []byte("half a fi"), 0o640); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.Put(ctx, strings.NewReader("abcd"), "", 3); !errors.Is(err, evidence.ErrTooLarge) {
-		t.Errorf("Put of 4 bytes with a limit of 3: %v, want ErrTooLarge", err)
-	}
-	if _, err := s.Put(ctx, strings.NewReader("abc"), "", 3); err != nil {
-		t.Errorf("Put of exactly the limit: %v", err)
-	}
-	var stored []string
-	s.Walk(ctx, func(i evidence.Info) error { stored = append(stored, i.SHA256); return nil })
-	if len(stored) != 1 || stored[0] != abc {
-		t.Errorf("stored %v, want only %s", stored, abc)
+	if _, err := evidence.OpenDir(dir); err != nil {
+		t.Fatal(err)
 	}
 	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
-		t.Errorf("refused uploads left %d temporary files", len(left))
-	}
-}
-
-// A flipped byte in a stored file is refused on every read; uploading the
-// right bytes again restores it.
-func TestTamperedFileIsRefused(t *testing.T) {
-	ctx := context.Background()
-	s, dir := open(t)
-	if _, err := s.Put(ctx, strings.NewReader("abc"), "", 10); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, abc[:2], abc)
-	if err := os.WriteFile(path, []byte("abC"), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Open(ctx, abc); !errors.Is(err, evidence.ErrTampered) {
-		t.Fatalf("Open of a changed file: %v, want ErrTampered", err)
-	}
-	if _, err := s.Put(ctx, strings.NewReader("abc"), abc, 10); err != nil {
-		t.Fatal(err)
-	}
-	if f, err := s.Open(ctx, abc); err != nil {
-		t.Fatalf("after the right bytes were uploaded again: %v", err)
-	} else {
-		f.Close()
+		t.Errorf("%d temporary files left after reopening", len(left))
 	}
 }
 
@@ -115,6 +88,9 @@ const crashChildEnv = "LEDGER_EVIDENCE_CRASH_CHILD"
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
+	}
+	if endpoint := os.Getenv(s3CrashChildEnv); endpoint != "" {
+		os.Exit(s3CrashChild(endpoint))
 	}
 	os.Exit(m.Run())
 }
