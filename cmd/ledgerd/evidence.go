@@ -21,7 +21,7 @@ import (
 
 // EvidenceConfig configures the store of evidence files.
 type EvidenceConfig struct {
-	Dir          string        // where the files are kept
+	Dir          string        // where the files are kept: a directory, or an s3:// URL
 	MaxSize      int64         // the largest file accepted
 	UnitQuota    int64         // bytes of distinct uncollected files per unit; 0: no quota
 	Grace        time.Duration // how long an upload nobody cites is kept
@@ -36,7 +36,7 @@ const (
 )
 
 func (c *EvidenceConfig) flags(fs *flag.FlagSet, def func(env, fallback string) string, text *evidenceText) {
-	fs.StringVar(&c.Dir, "evidence-dir", def("LEDGER_EVIDENCE_DIR", ""), "where evidence files are kept (LEDGER_EVIDENCE_DIR; default: beside the embedded log, or under --data-dir)")
+	fs.StringVar(&c.Dir, "evidence-dir", def("LEDGER_EVIDENCE_DIR", ""), "where evidence files are kept: a directory, or s3://bucket/prefix?endpoint=host:port for an S3-compatible store shared by replicas (LEDGER_EVIDENCE_DIR; default: beside the embedded log, or under --data-dir)")
 	text.maxSize = def("LEDGER_EVIDENCE_MAX_SIZE", defaultEvidenceMaxSize)
 	fs.StringVar(&text.maxSize, "evidence-max-size", text.maxSize, "the largest evidence file accepted, e.g. 50MiB (LEDGER_EVIDENCE_MAX_SIZE)")
 	text.quota = def("LEDGER_EVIDENCE_UNIT_QUOTA", defaultEvidenceQuota)
@@ -108,8 +108,8 @@ func parseSize(s string) (int64, error) {
 
 // startEvidence opens the store and the index; the index starts
 // following the log in runEvidenceIndex.
-func (m *Main) startEvidence(reg *prometheus.Registry) error {
-	store, err := evidence.OpenDir(m.cfg.Evidence.Dir)
+func (m *Main) startEvidence(ctx context.Context, reg *prometheus.Registry) error {
+	store, err := openEvidenceStore(ctx, m.cfg.Evidence.Dir)
 	if err != nil {
 		return err
 	}
@@ -121,6 +121,22 @@ func (m *Main) startEvidence(reg *prometheus.Registry) error {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_evidence_index_events",
 		Help: "Events the evidence index has read from the log."}, func() float64 { return float64(m.evidenceIndex.Events()) }))
 	return nil
+}
+
+// openEvidenceStore opens the store where: an s3:// URL names an
+// S3-compatible bucket (several replicas share it; credentials from the
+// environment, see docs/operations.md), anything else a directory.
+func openEvidenceStore(ctx context.Context, where string) (evidence.Store, error) {
+	if !strings.HasPrefix(where, "s3://") {
+		return evidence.OpenDir(where)
+	}
+	cfg, err := evidence.ParseS3URL(where)
+	if err != nil {
+		return nil, fmt.Errorf("--evidence-dir (LEDGER_EVIDENCE_DIR): %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return evidence.OpenS3(ctx, cfg)
 }
 
 // evidenceAPI is the evidence routes' configuration over h.
@@ -185,5 +201,26 @@ func (m *Main) runCollector(bg context.Context) {
 		if len(res.Collected) > 0 || len(res.Kept) > 0 {
 			m.logger.Info("evidence collector collected uploads nobody cited", "files", len(res.Collected), "bytes", res.Bytes, "kept", len(res.Kept))
 		}
+		m.cleanTemporary(bg)
+	}
+}
+
+// cleanTemporary removes what uploads cut short left in an S3 store
+// (temporary objects, unfinished multipart uploads) once older than a
+// day, far beyond any upload in progress. A directory store removes its
+// own leftovers when it opens.
+func (m *Main) cleanTemporary(bg context.Context) {
+	s3, ok := m.evidenceStore.(*evidence.S3)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(bg, m.cfg.Evidence.CollectEvery)
+	defer cancel()
+	n, err := s3.CleanTemporary(ctx, 24*time.Hour)
+	if err != nil {
+		m.logger.Warn("evidence store: removing temporary objects", "err", err)
+	}
+	if n > 0 {
+		m.logger.Info("evidence store: removed temporary objects of uploads cut short", "objects", n)
 	}
 }

@@ -283,7 +283,7 @@ type Main struct {
 	jwks   *api.JWKS // nil unless tokens are verified with a JWKS URL
 	sealer *seal.Sealer
 
-	evidenceStore *evidence.Dir
+	evidenceStore evidence.Store
 	evidenceIndex *evidence.Index
 	collected     *prometheus.CounterVec
 
@@ -369,7 +369,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeStores()
 		return err
 	}
-	if err := m.startEvidence(reg); err != nil {
+	if err := m.startEvidence(ctx, reg); err != nil {
 		ln.Close()
 		m.closeStores()
 		return err
