@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"strings"
 )
 
@@ -19,7 +20,13 @@ import (
 // DIR/tmp, fsynced, renamed into place and the folder fsynced: a crash
 // leaves the whole file or none of it under its name. What a crash leaves
 // in tmp is removed when the store is opened.
-type Dir struct{ root string }
+type Dir struct {
+	root string
+	// rooted holds the folders whose entry in root this process has
+	// synced: a folder made by an earlier process that crashed before
+	// syncing it is synced again on its first use here.
+	rooted sync.Map
+}
 
 // OpenDir opens (creating it if needed) the store in dir.
 func OpenDir(dir string) (*Dir, error) {
@@ -91,11 +98,18 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, want string, limit int64) (I
 		return Info{}, fmt.Errorf("evidence: %w", err)
 	}
 	tmp = nil
-	// The rename is durable once the folders holding it are.
-	for _, dir := range []string{folder, d.root} {
-		if err := syncDir(dir); err != nil {
+	// The rename is durable once the folder holding it is, and that
+	// folder's own entry once the root is. The root is synced once per
+	// folder and process, not on every upload: there are only 256
+	// folders, and a sync costs an upload milliseconds.
+	if err := syncDir(folder); err != nil {
+		return Info{}, err
+	}
+	if _, done := d.rooted.Load(folder); !done {
+		if err := syncDir(d.root); err != nil {
 			return Info{}, err
 		}
+		d.rooted.Store(folder, true)
 	}
 	return d.Stat(ctx, sum)
 }
