@@ -10,8 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"strings"
+	"sync"
 )
 
 // Dir is a Store in a directory: each file at DIR/ab/abcdef… (its digest,
