@@ -411,9 +411,9 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 	}
 	switch {
 	case len(r.Altered) > 0:
-		return r, fail("%d of the files the events cite are not as cited (altered), %d missing", len(r.Altered), len(r.Missing))
+		return r, fail("%d of the files the events cite are not as cited (altered), %d missing", distinctProblems(r.Altered), distinctProblems(r.Missing))
 	case len(r.Missing) > 0 && !allowMissing:
-		return r, fail("%d of the files the events cite are missing from the archive (--allow-missing-files accepts files kept elsewhere)", len(r.Missing))
+		return r, fail("%d of the files the events cite are missing from the archive (--allow-missing-files accepts files kept elsewhere)", distinctProblems(r.Missing))
 	}
 	if r.Cited == 0 {
 		r.Lines = append(r.Lines, "The pack's events cite no files.")
@@ -421,9 +421,17 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 	}
 	r.Lines = append(r.Lines, fmt.Sprintf("All %d files the events cite (%d references) that the archive holds have exactly the size and SHA-256 their events record.", r.Checked, r.Cited))
 	if len(r.Missing) > 0 {
-		r.Lines = append(r.Lines, fmt.Sprintf("Not proved: %d cited files are not in the archive (accepted with --allow-missing-files); their digests are in the events, to check them wherever they are kept.", len(r.Missing)))
+		r.Lines = append(r.Lines, fmt.Sprintf("Not proved: %d cited files are not in the archive (accepted with --allow-missing-files); their digests are in the events, to check them wherever they are kept.", distinctProblems(r.Missing)))
 	}
 	return r, nil
+}
+
+func distinctProblems(ps []FileProblem) int {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		seen[p.Ref.SHA256] = true
+	}
+	return len(seen)
 }
 
 // hashEntry reads one stored file through and hashes it. A ZIP checksum
