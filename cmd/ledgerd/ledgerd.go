@@ -28,6 +28,7 @@ import (
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/eventlog/metered"
 	"github.com/cxzy/ledger/lead"
 	"github.com/cxzy/ledger/projections"
@@ -79,6 +80,10 @@ type Config struct {
 	LeaderNamespace string
 	LeaderIdentity  string
 	Seal            SealConfig
+	// EvidenceDir is the evidence store (evidence.Dir): beside an
+	// embedded log, <data-dir>-evidence, else <data-dir>/evidence.
+	// Online snapshots copy it.
+	EvidenceDir string
 }
 
 // ParseConfig reads flags, falling back to the environment (getenv) and
@@ -124,6 +129,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&authEvery, "auth-fail-every", authEvery, "a client address may fail one more authentication per this interval, e.g. 1m (LEDGER_AUTH_FAIL_EVERY)")
 	fs.StringVar(&expBurst, "expensive-burst", expBurst, "CSV exports, audit searches and evidence packs a token subject may ask for at once; 0 does not limit (LEDGER_EXPENSIVE_BURST)")
 	fs.StringVar(&expEvery, "expensive-every", expEvery, "a token subject may ask for one more expensive read per this interval, e.g. 2s (LEDGER_EXPENSIVE_EVERY)")
+	fs.StringVar(&c.EvidenceDir, "evidence-dir", def("LEDGER_EVIDENCE_DIR", ""), "the evidence file store (LEDGER_EVIDENCE_DIR; default: beside an embedded log, <data-dir>-evidence, else <data-dir>/evidence)")
 	var sealEvery, sealVerifiers string
 	c.Seal.flags(fs, def, &sealEvery, &sealVerifiers)
 	if err := fs.Parse(args); err != nil {
@@ -134,6 +140,13 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.EvidenceDir == "" {
+		if c.Log.EventStore == connect.Embedded {
+			c.EvidenceDir = filepath.Clean(c.Log.DataDir) + "-evidence"
+		} else {
+			c.EvidenceDir = filepath.Join(c.Log.DataDir, "evidence")
+		}
 	}
 	c.JWTSecret = getenv("LEDGER_JWT_SECRET")
 	var err error
@@ -385,6 +398,9 @@ func (m *Main) Run(ctx context.Context) error {
 		// Only the embedded log snapshots itself online; KurrentDB is
 		// backed up by its own procedures (docs/operations.md).
 		if snap, ok := m.log.(api.Snapshotter); ok {
+			if st, ok := snap.(*embedded.Store); ok {
+				snap = embedded.SnapshotsWithEvidence{Log: st, EvidenceDir: m.cfg.EvidenceDir}
+			}
 			s.Admin = &api.Admin{Log: snap, SnapshotDir: filepath.Join(m.cfg.Log.DataDir, "snapshots")}
 		}
 	}
