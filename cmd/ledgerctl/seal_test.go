@@ -39,13 +39,19 @@ type sealedLedger struct {
 
 func newSealedLedger(t *testing.T, seed int64, events int, keyFile string) *sealedLedger {
 	t.Helper()
+	return newSealedLedgerWith(t, seed, events, keyFile, nil)
+}
+
+// newSealedLedgerWith seeds the demo with its evidence files in store.
+func newSealedLedgerWith(t *testing.T, seed int64, events int, keyFile string, store evidence.Store) *sealedLedger {
+	t.Helper()
 	log, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, log, demo.Config{Seed: seed, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}}); err != nil {
+	if _, err := demo.Seed(ctx, log, demo.Config{Seed: seed, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}, Evidence: store}); err != nil {
 		t.Fatal(err)
 	}
 	tree, err := seal.OpenTree(t.TempDir())
