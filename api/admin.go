@@ -14,7 +14,8 @@ import (
 )
 
 // Snapshotter takes an online snapshot of the event log (the embedded
-// store does; KurrentDB has its own backups).
+// store does, and embedded.SnapshotsWithEvidence copies the evidence
+// store with it; KurrentDB has its own backups).
 type Snapshotter interface {
 	Snapshot(ctx context.Context, dir string) (embedded.Manifest, error)
 }

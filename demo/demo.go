@@ -29,6 +29,7 @@ import (
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
+	evfiles "github.com/cxzy/ledger/evidence"
 )
 
 // DefaultEvents is the volume written when Config.Events is zero.
@@ -48,6 +49,10 @@ type Config struct {
 	// Progress, if set, is called (from any goroutine) with the number of
 	// events appended so far.
 	Progress func(written int64)
+	// Evidence, if set, receives the generated files that a share of the
+	// evidence references cite (files.go); nil, every reference is to a
+	// file the ledger does not hold.
+	Evidence evfiles.Store
 }
 
 // Figures are the numbers the seed document leaves blank, counted from what
@@ -76,6 +81,8 @@ type Summary struct {
 	ByFamily   map[string]int // events appended by this run, by family
 	Elapsed    time.Duration
 	Figures    Figures
+	Files      int   // evidence files stored (again, on a re-run: the store keeps one of each)
+	FileBytes  int64 // their bytes
 }
 
 // EventsPerSecond is the append rate of the run.
@@ -136,6 +143,7 @@ func Seed(ctx context.Context, log eventlog.Store, cfg Config) (Summary, error) 
 			Themes: int(s.fig.themes.Load()), Pledges: int(s.fig.pledges.Load()), Reviews: int(s.fig.reviews.Load()),
 			Shortcomings: int(s.fig.shortcomings.Load()), Measures: int(s.fig.measures.Load()), Vanguards: int(s.fig.vanguards.Load()),
 		},
+		Files: int(d.files.Load()), FileBytes: d.fileBytes.Load(),
 	}
 	for f, n := range s.byFamily {
 		if v := n.Load(); v > 0 {

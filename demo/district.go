@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/inspection"
 	"github.com/cxzy/ledger/domain/org"
+	evfiles "github.com/cxzy/ledger/evidence"
 )
 
 const (
@@ -58,10 +60,15 @@ type district struct {
 	byArea   [nAreas][]int // units registered in each area (moves aside)
 	nMembers int
 	reports  int // most progress reports on a pledge
+	// store receives the generated evidence files (nil: none are made);
+	// files and fileBytes count what was stored.
+	store     evfiles.Store
+	files     atomic.Int64
+	fileBytes atomic.Int64
 }
 
 func newDistrict(cfg Config) *district {
-	d := &district{seed: cfg.Seed, loc: cfg.Loc, until: cfg.Until}
+	d := &district{seed: cfg.Seed, loc: cfg.Loc, until: cfg.Until, store: cfg.Evidence}
 	q := domain.QuarterOf(cfg.Until.Start(time.UTC))
 	qs := []domain.Quarter{q}
 	for len(qs) < 4 {

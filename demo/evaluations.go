@@ -304,6 +304,9 @@ func (d *district) inspectionScript(p inspectionPlan) script {
 		fs.run = exec(stream, newI, func(x *inspection.Inspection, m domain.Meta) ([]domain.Event, error) {
 			return x.RecordFinding(inspection.RecordFinding{FindingContent: f, OccurredAt: fs.at}, m)
 		})
+		if len(f.Evidence) > 0 {
+			fs.run = d.attach(stream, &f.Evidence, d.findingFiles(p, k, fs.at), fs.run)
+		}
 		s.steps = append(s.steps, fs)
 	}
 	if p.complete {
@@ -313,6 +316,7 @@ func (d *district) inspectionScript(p inspectionPlan) script {
 		c.run = exec(stream, newI, func(x *inspection.Inspection, m domain.Meta) ([]domain.Event, error) {
 			return x.Complete(inspection.Complete{Summary: "检查完毕，已向被检查单位反馈问题", Evidence: ev, OccurredAt: c.at}, m)
 		})
+		c.run = d.attach(stream, &ev, d.completionFiles(p, c.at), c.run)
 		s.steps = append(s.steps, c)
 	}
 	if p.correct > 0 {
@@ -323,6 +327,11 @@ func (d *district) inspectionScript(p inspectionPlan) script {
 		c.run = exec(stream, newI, func(x *inspection.Inspection, m domain.Meta) ([]domain.Event, error) {
 			return x.CorrectFinding(inspection.CorrectFinding{FindingNo: p.correct, FindingContent: f, Reason: "问题描述不准确，予以更正", OccurredAt: c.at}, m)
 		})
+		if len(f.Evidence) > 0 {
+			// The corrected finding cites the finding's files, made again.
+			found := findingTime(s.steps, p.correct)
+			c.run = d.attach(stream, &f.Evidence, d.findingFiles(p, p.correct-1, found), c.run)
+		}
 		s.steps = append(s.steps, c)
 	}
 	if p.withdraw > 0 {

@@ -208,6 +208,8 @@ func (d *district) pledgeScript(key string, r *rand.Rand, o outcome, q domain.Qu
 			c.OccurredAt = rep.at
 			return p.ReportProgress(c, m)
 		})
+		spec := d.pledgeFiles(key+"/"+name, sub, rep.at, c.Narrative)
+		rep.run = d.attach(stream, &c.Evidence, spec, rep.run)
 		rep.family = "fulfilment"
 		add(rep)
 		reportIDs = append(reportIDs, c.ReportID)
@@ -218,6 +220,9 @@ func (d *district) pledgeScript(key string, r *rand.Rand, o outcome, q domain.Qu
 				cc.OccurredAt = fix.at
 				return p.CorrectReport(cc, m)
 			})
+			// The correction cites the report's files: the same step's,
+			// made again to the same bytes.
+			fix.run = d.attach(stream, &cc.Evidence, spec, fix.run)
 			fix.family = "fulfilment"
 			add(fix)
 			t = fix.at
@@ -255,6 +260,7 @@ func (d *district) pledgeScript(key string, r *rand.Rand, o outcome, q domain.Qu
 		ff.run = exec(stream, newP, func(p *pledge.Pledge, m domain.Meta) ([]domain.Event, error) {
 			return p.Fulfil(pledge.FulfilCommand{Narrative: progressTexts[len(progressTexts)-1], Evidence: ev, OccurredAt: ff.at}, m)
 		})
+		ff.run = d.attach(stream, &ev, d.pledgeFiles(key+"/fulfil", sub, ff.at, progressTexts[len(progressTexts)-1]), ff.run)
 		ff.family = "fulfilment"
 		add(ff)
 	}

@@ -196,6 +196,9 @@ func (d *district) rectScript(p rectPlan) script {
 		st.run = exec(stream, newR, func(x *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
 			return x.ReportProgress(rectification.ReportProgressCommand{Note: pick(r, progressTexts[:4]), Evidence: ev, OccurredAt: st.at}, m)
 		})
+		if len(ev) > 0 {
+			st.run = d.attach(stream, &ev, d.rectFiles(p, name, st.at, "整改进展"), st.run)
+		}
 		add(st)
 	}
 	submit := func(when time.Time) {
@@ -207,6 +210,7 @@ func (d *district) rectScript(p rectPlan) script {
 		st.run = exec(stream, newR, func(x *rectification.Rectification, m domain.Meta) ([]domain.Event, error) {
 			return x.Submit(rectification.SubmitCommand{Summary: "已按要求完成整改，报请验收销号", Evidence: ev, OccurredAt: st.at}, m)
 		})
+		st.run = d.attach(stream, &ev, d.rectFiles(p, name, st.at, "整改后"), st.run)
 		add(st)
 	}
 	accept := func(after time.Duration) {

@@ -28,8 +28,8 @@ commands:
   restore    copy a snapshot into an empty data directory and verify it in full
   token      mint a development token signed with LEDGER_JWT_SECRET
   keygen     make a checkpoint signing key (secret to a file, verifier key to stdout)
-  evidence   fetch an evidence pack of a stream from the API
-  verify-pack  verify an evidence pack offline with the ledger's public key
+  evidence   fetch an evidence pack of a stream from the API (--with-files: a ZIP with the files it cites)
+  verify-pack  verify an evidence pack (or archive, and its files) offline with the ledger's public key
   audit      prove the ledger's latest checkpoint extends the one saved last time
 
 Run 'ledgerctl <command> -h' for a command's flags.

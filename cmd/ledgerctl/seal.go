@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -101,6 +103,7 @@ func (e env) verifyPack(args []string) int {
 	fs := e.flags("verify-pack")
 	key := fs.String("key", "", "the ledger's verifier key(s), or files holding them, comma-separated (required)")
 	since := fs.String("since", "", "a checkpoint file you saved earlier (ledgerctl audit): the pack must extend it")
+	allowMissing := fs.Bool("allow-missing-files", false, "for an archive (ledgerctl evidence --with-files): accept cited files it does not hold (kept elsewhere); those found must still match")
 	args, file := splitFile(args)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -109,7 +112,7 @@ func (e env) verifyPack(args []string) int {
 		file = fs.Arg(0)
 	}
 	if file == "" || *key == "" {
-		fmt.Fprintln(e.stderr, "usage: ledgerctl verify-pack FILE --key PUBKEY [--since CHECKPOINT]")
+		fmt.Fprintln(e.stderr, "usage: ledgerctl verify-pack FILE(.json|.zip) --key PUBKEY [--since CHECKPOINT] [--allow-missing-files]")
 		return exitUsage
 	}
 	trusted, err := trustedKeys(*key)
@@ -126,6 +129,16 @@ func (e env) verifyPack(args []string) int {
 	if err != nil {
 		return e.fail("verify-pack: %v", err)
 	}
+	// An archive (ZIP, from evidence --with-files) holds the pack and the
+	// files; anything else is read as a JSON pack, strictly.
+	var archive *seal.Archive
+	if seal.IsArchive(data) {
+		if archive, err = seal.OpenArchive(bytes.NewReader(data), int64(len(data))); err != nil {
+			fmt.Fprintf(e.stdout, "NOT VERIFIED: %s: %v\n", file, err)
+			return exitFail
+		}
+		data = archive.Pack
+	}
 	p, err := seal.ReadPack(data)
 	if err != nil {
 		fmt.Fprintln(e.stdout, "NOT VERIFIED:", err)
@@ -139,8 +152,30 @@ func (e env) verifyPack(args []string) int {
 		}
 		return exitFail
 	}
+	if archive == nil {
+		fmt.Fprintf(e.stdout, "VERIFIED: %s\n", p.Subject)
+		for _, l := range report.Lines {
+			fmt.Fprintln(e.stdout, "  "+l)
+		}
+		if refs, err := seal.PackFiles(p); err == nil && len(refs) > 0 {
+			fmt.Fprintf(e.stdout, "  Not checked: the %d files the events cite; this pack does not hold them (ledgerctl evidence --with-files writes an archive that does).\n", len(seal.Distinct(refs)))
+		}
+		return exitOK
+	}
+	files, err := archive.VerifyFiles(p, *allowMissing)
+	if err != nil {
+		fmt.Fprintln(e.stdout, "NOT VERIFIED:", err)
+		for _, l := range files.Lines {
+			fmt.Fprintln(e.stdout, "  "+l)
+		}
+		fmt.Fprintln(e.stdout, "  The pack's events themselves verified:")
+		for _, l := range report.Lines {
+			fmt.Fprintln(e.stdout, "    "+l)
+		}
+		return exitFail
+	}
 	fmt.Fprintf(e.stdout, "VERIFIED: %s\n", p.Subject)
-	for _, l := range report.Lines {
+	for _, l := range append(report.Lines, files.Lines...) {
 		fmt.Fprintln(e.stdout, "  "+l)
 	}
 	return exitOK
@@ -165,12 +200,14 @@ func (e env) evidence(ctx context.Context, args []string) int {
 	to := fs.String("to", "", "with --unit: the period's end, excluded")
 	since := fs.Uint64("since", 0, "the size of a checkpoint you hold: the pack then proves it extends it")
 	out := fs.String("out", "", "file to write the pack to (required)")
+	withFiles := fs.Bool("with-files", false, "write a ZIP archive holding the pack and every file its events cite, each checked against its digest as it downloads")
+	allowMissing := fs.Bool("allow-missing-files", false, "with --with-files: leave out cited files the ledger does not hold (404), instead of failing")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	token := e.getenv("LEDGER_TOKEN")
-	if (*stream == "") == (*unit == "") || *out == "" || token == "" {
-		fmt.Fprintln(e.stderr, "usage: LEDGER_TOKEN=... ledgerctl evidence (--stream S | --unit U --from DATE --to DATE) --out FILE [--server URL] [--since SIZE]")
+	if (*stream == "") == (*unit == "") || *out == "" || token == "" || fs.NArg() > 0 {
+		fmt.Fprintln(e.stderr, "usage: LEDGER_TOKEN=... ledgerctl evidence (--stream S | --unit U --from DATE --to DATE) --out FILE [--with-files [--allow-missing-files]] [--server URL] [--since SIZE]")
 		return exitUsage
 	}
 	params := url.Values{}
@@ -190,11 +227,118 @@ func (e env) evidence(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail("evidence: %v", err)
 	}
+	if *withFiles {
+		return e.writeArchive(ctx, strings.TrimSuffix(*server, "/"), token, data, *out, *allowMissing)
+	}
 	if err := os.WriteFile(*out, data, 0o644); err != nil {
 		return e.fail("evidence: %v", err)
 	}
 	fmt.Fprintf(e.stderr, "evidence pack written to %s; check it with: ledgerctl verify-pack %s --key PUBKEY\n", *out, *out)
 	return exitOK
+}
+
+// writeArchive fetches every file the pack's events cite (GET
+// /v1/evidence/{sha256}, same token) into a ZIP archive with the pack,
+// checking each against its size and digest as it downloads. The archive
+// is built under a temporary name beside out and renamed there only when
+// complete: a file that does not match leaves nothing behind.
+func (e env) writeArchive(ctx context.Context, base, token string, packJSON []byte, out string, allowMissing bool) int {
+	var p seal.Pack
+	if err := json.Unmarshal(packJSON, &p); err != nil {
+		return e.fail("evidence: the server's answer is not an evidence pack: %v", err)
+	}
+	refs, err := seal.PackFiles(p)
+	if err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
+	if err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	defer func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w, err := seal.NewArchiveWriter(tmp, packJSON, p)
+	if err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	files := seal.Distinct(refs)
+	var got, missing int
+	var bytesIn int64
+	for _, ref := range files {
+		err := fetchFile(ctx, base+"/v1/evidence/"+url.PathEscape(ref.SHA256), token, func(body io.Reader) error {
+			return w.AddFile(ref, body)
+		})
+		switch {
+		case errors.Is(err, errNoSuchFile) && allowMissing:
+			w.Missing(ref)
+			missing++
+			fmt.Fprintf(e.stderr, "left out (the ledger does not hold it): %s\n", ref.Where())
+			continue
+		case errors.Is(err, errNoSuchFile):
+			return e.fail("evidence: %s: the ledger does not hold this file (--allow-missing-files leaves such files out); no archive written", ref.Where())
+		case err != nil:
+			return e.fail("evidence: %v; no archive written", err)
+		}
+		got++
+		bytesIn += ref.Size
+	}
+	if err := w.Close(); err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return e.fail("evidence: %v", err)
+	}
+	tmp = nil
+	fmt.Fprintf(e.stderr, "evidence archive written to %s: the pack (%d events) and %d of the %d files its events cite (%d bytes), each matching its digest",
+		out, len(p.Events), got, len(files), bytesIn)
+	if missing > 0 {
+		fmt.Fprintf(e.stderr, "; %d left out", missing)
+	}
+	fmt.Fprintf(e.stderr, "\ncheck it with: ledgerctl verify-pack %s --key PUBKEY\n", out)
+	return exitOK
+}
+
+// errNoSuchFile is a 404 from the file route: the ledger does not hold
+// the file.
+var errNoSuchFile = errors.New("no such file")
+
+// fetchFile GETs one stored file and hands its body to read. A 404 is
+// errNoSuchFile, a 403 says the token's scope does not reach it; any other
+// answer but 200 shows the problem the server gave.
+func fetchFile(ctx context.Context, u, token string, read func(io.Reader) error) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return read(resp.Body)
+	case http.StatusNotFound:
+		return errNoSuchFile
+	}
+	problem, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("GET %s: 403: the token's scope does not reach this file: %s", u, strings.TrimSpace(string(problem)))
+	}
+	return fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(problem)))
 }
 
 // audit proves the ledger's latest checkpoint extends the one the auditor

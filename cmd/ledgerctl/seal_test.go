@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
+	"github.com/cxzy/ledger/evidence"
 	"github.com/cxzy/ledger/seal"
 )
 
@@ -30,9 +32,18 @@ type sealedLedger struct {
 	log    *embedded.Store
 	sealer *seal.Sealer
 	url    string
+	// files, when set, answers GET /v1/evidence/{sha256} in the API's
+	// place (the route is built on another branch).
+	files http.Handler
 }
 
 func newSealedLedger(t *testing.T, seed int64, events int, keyFile string) *sealedLedger {
+	t.Helper()
+	return newSealedLedgerWith(t, seed, events, keyFile, nil)
+}
+
+// newSealedLedgerWith seeds the demo with its evidence files in store.
+func newSealedLedgerWith(t *testing.T, seed int64, events int, keyFile string, store evidence.Store) *sealedLedger {
 	t.Helper()
 	log, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
@@ -40,7 +51,7 @@ func newSealedLedger(t *testing.T, seed int64, events int, keyFile string) *seal
 	}
 	t.Cleanup(func() { log.Close() })
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, log, demo.Config{Seed: seed, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}}); err != nil {
+	if _, err := demo.Seed(ctx, log, demo.Config{Seed: seed, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}, Evidence: store}); err != nil {
 		t.Fatal(err)
 	}
 	tree, err := seal.OpenTree(t.TempDir())
@@ -54,10 +65,18 @@ func newSealedLedger(t *testing.T, seed int64, events int, keyFile string) *seal
 	}
 	h := command.NewHandler(log, catalog.New())
 	s := &seal.Sealer{Log: log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/test"}
-	srv := httptest.NewServer((&api.Server{Verifier: api.HS256{Key: testSecret},
-		Seals: &api.Seals{Sealer: s, Log: log, Scope: api.Scope{Handler: h}}}).Handler())
+	l := &sealedLedger{log: log, sealer: s}
+	served := (&api.Server{Verifier: api.HS256{Key: testSecret},
+		Seals: &api.Seals{Sealer: s, Log: log, Scope: api.Scope{Handler: h}}}).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sum, ok := strings.CutPrefix(r.URL.Path, "/v1/evidence/"); ok && l.files != nil && evidence.ValidDigest(sum) {
+			l.files.ServeHTTP(w, r)
+			return
+		}
+		served.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	l := &sealedLedger{log: log, sealer: s, url: srv.URL}
+	l.url = srv.URL
 	l.seal(t)
 	return l
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/evidence"
 )
 
 // seed writes a demo district through the write path and prints what it
@@ -20,6 +21,8 @@ func (e env) seed(ctx context.Context, args []string) int {
 	events := fs.Int("events", demo.DefaultEvents, "roughly how many events to write")
 	until := fs.String("until", "", "last simulated day, YYYY-MM-DD (default: today in Asia/Shanghai)")
 	workers := fs.Int("workers", demo.DefaultWorkers, "concurrent scripts")
+	evDir := e.evidenceFlag(fs, "the evidence store to put the demo's generated files in")
+	files := fs.Bool("files", true, "generate the evidence files a share of the reports, inspections and submissions cite (PNG photos, PDF minutes)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -43,6 +46,16 @@ func (e env) seed(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "seeding district: seed %d, until %s, about %d events, %d workers\n", *seed, day, *events, *workers)
 
+	var store evidence.Store
+	if *files {
+		dir := evidenceDir(*evDir, *cfg)
+		d, err := evidence.OpenDir(dir)
+		if err != nil {
+			return e.fail("seed: %v", err)
+		}
+		store = d
+		fmt.Fprintf(e.stdout, "evidence files go to %s\n", dir)
+	}
 	log, err := connect.Open(ctx, *cfg)
 	if err != nil {
 		return e.fail("seed: %v", err)
@@ -51,6 +64,7 @@ func (e env) seed(ctx context.Context, args []string) int {
 	sum, err := demo.Seed(ctx, log, demo.Config{
 		Seed: *seed, Events: *events, Until: day, Workers: *workers, Loc: loc,
 		Progress: func(n int64) { bar.Set64(min(n, int64(*events))) },
+		Evidence: store,
 	})
 	bar.Finish()
 	if cerr := log.Close(); err == nil && cerr != nil {
@@ -79,6 +93,9 @@ func (e env) printSummary(s demo.Summary) {
 	sort.Strings(fams)
 	for _, f := range fams {
 		fmt.Fprintf(w, "  %-14s %8d\n", f, s.ByFamily[f])
+	}
+	if s.Files > 0 {
+		fmt.Fprintf(w, "evidence files: %d citations of generated files in the store (%d bytes: PNG photos, PDF minutes)\n", s.Files, s.FileBytes)
 	}
 	f := s.Figures
 	fmt.Fprintf(w, "全区各级党组织共确定活动主题%d个，承诺事项%d件，各级领导深入点评%d次，查找缺点和不足%d条，提出改进措施%d条，各部门单位评选先锋模范人物%d人。\n",

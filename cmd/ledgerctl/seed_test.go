@@ -11,7 +11,7 @@ func TestSeedWritesVerifiableDistrict(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("seed = %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	for _, want := range []string{"until 2025-05-20", "events written:", "共确定活动主题", "评选先锋模范人物"} {
+	for _, want := range []string{"until 2025-05-20", "events written:", "共确定活动主题", "评选先锋模范人物", "evidence files go to " + dir + "-evidence", "evidence files: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("seed said %q, want it to contain %q", out, want)
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/eventlog/metered"
 	"github.com/cxzy/ledger/evidence"
 	"github.com/cxzy/ledger/lead"
@@ -402,6 +403,11 @@ func (m *Main) Run(ctx context.Context) error {
 		// Only the embedded log snapshots itself online; KurrentDB is
 		// backed up by its own procedures (docs/operations.md).
 		if snap, ok := m.log.(api.Snapshotter); ok {
+			// A store in a directory is copied into each snapshot; one in
+			// S3 is backed up by the bucket's own versioning.
+			if st, ok := snap.(*embedded.Store); ok && !strings.HasPrefix(m.cfg.Evidence.Dir, "s3://") {
+				snap = embedded.SnapshotsWithEvidence{Log: st, EvidenceDir: m.cfg.Evidence.Dir}
+			}
 			s.Admin = &api.Admin{Log: snap, SnapshotDir: filepath.Join(m.cfg.Log.DataDir, "snapshots")}
 		}
 	}

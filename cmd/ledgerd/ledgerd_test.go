@@ -23,6 +23,7 @@ import (
 	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/eventlog/embedded"
+	"github.com/cxzy/ledger/evidence"
 	"github.com/cxzy/ledger/projections/chtest"
 )
 
@@ -216,11 +217,23 @@ func TestCommandAPIIsServedWithASecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The snapshot copies the evidence store from its default place.
+	evStore, err := evidence.OpenDir(dataDir + "-evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, err := evStore.Put(context.Background(), strings.NewReader("a photo of the notice board"), "", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if code := post("/v1/admin/snapshots", `{}`, admin); code != http.StatusCreated {
 		t.Errorf("admin takes a snapshot: %d, want 201", code)
 	}
 	if snaps, _ := filepath.Glob(filepath.Join(dataDir, "snapshots", "*", "manifest.json")); len(snaps) != 1 {
 		t.Errorf("snapshots under the data dir: %v, want one", snaps)
+	}
+	if listed, _ := filepath.Glob(filepath.Join(dataDir, "snapshots", "*", "evidence", photo.SHA256[:2], photo.SHA256)); len(listed) != 1 {
+		t.Errorf("the snapshot does not hold the evidence store's file %s", photo.SHA256)
 	}
 	// The command's append went through the measured log.
 	code, metrics := get(t, "http://"+m.Addr()+"/metrics")

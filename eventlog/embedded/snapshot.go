@@ -18,11 +18,18 @@ import (
 
 // A snapshot is a directory holding ManifestFile and, under SnapshotLog, a
 // Pebble checkpoint of the log: a store that opens as a data directory.
+// When the evidence store was included, SnapshotEvidence holds its files
+// in the store's own layout and EvidenceListing lists them
+// (evidence_snapshot.go).
 const (
 	ManifestFile = "manifest.json"
 	SnapshotLog  = "log"
-	// manifestFormat versions the manifest's own fields.
-	manifestFormat = 1
+	// manifestFormat versions the manifest's own fields: 2 added
+	// evidence. Format 1 manifests (no evidence) are still read; a build
+	// that reads only 1 refuses a format 2 snapshot rather than restore
+	// it without its files.
+	manifestFormat   = 2
+	manifestFormatV1 = 1
 )
 
 // ErrSnapshotExists is returned when a snapshot's directory already exists:
@@ -41,6 +48,9 @@ type Manifest struct {
 	// chain ends at this link holds exactly those events.
 	HeadHash  eventlog.Hash `json:"head_hash"`
 	CreatedAt time.Time     `json:"created_at"`
+	// Evidence describes the copy of the evidence store, when the
+	// snapshot holds one.
+	Evidence EvidenceManifest `json:"evidence,omitzero"`
 }
 
 // Snapshot writes a consistent copy of the log to dir while appends go
@@ -53,6 +63,21 @@ type Manifest struct {
 // first anyway for a store opened with NoSync. Appends acknowledged while
 // it runs may or may not be; the manifest's Head says which are.
 func (s *Store) Snapshot(ctx context.Context, dir string) (Manifest, error) {
+	return s.SnapshotWith(ctx, dir, SnapshotOptions{})
+}
+
+// SnapshotOptions says what a snapshot holds besides the log.
+type SnapshotOptions struct {
+	// EvidenceDir is the evidence store (an evidence.Dir) to copy into
+	// the snapshot after the log; empty, none is.
+	EvidenceDir string
+}
+
+// SnapshotWith is Snapshot, also copying what o names. The evidence
+// store is copied after the log's checkpoint is taken: every file an
+// event in the snapshot cites was stored before that event was appended,
+// so it is in the copy (files uploaded meanwhile may be too).
+func (s *Store) SnapshotWith(ctx context.Context, dir string, o SnapshotOptions) (Manifest, error) {
 	if err := ctx.Err(); err != nil {
 		return Manifest{}, err
 	}
@@ -82,6 +107,11 @@ func (s *Store) Snapshot(ctx context.Context, dir string) (Manifest, error) {
 	m, err := readHeadOf(filepath.Join(tmp, SnapshotLog))
 	if err != nil {
 		return Manifest{}, fmt.Errorf("embedded: snapshot: %w", err)
+	}
+	if o.EvidenceDir != "" {
+		if m.Evidence, err = snapshotEvidence(ctx, o.EvidenceDir, tmp); err != nil {
+			return Manifest{}, fmt.Errorf("embedded: snapshot: evidence: %w", err)
+		}
 	}
 	m.CreatedAt = time.Now().UTC()
 	data, err := json.MarshalIndent(m, "", "  ")
@@ -129,8 +159,8 @@ func ReadManifest(dir string) (Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return Manifest{}, fmt.Errorf("embedded: snapshot %s: manifest: %w", dir, err)
 	}
-	if m.Format != manifestFormat {
-		return Manifest{}, fmt.Errorf("embedded: snapshot %s: manifest format %d, this build reads %d", dir, m.Format, manifestFormat)
+	if m.Format != manifestFormat && m.Format != manifestFormatV1 {
+		return Manifest{}, fmt.Errorf("embedded: snapshot %s: manifest format %d, this build reads %d and %d", dir, m.Format, manifestFormat, manifestFormatV1)
 	}
 	if m.LogFormat != formatVersion {
 		return Manifest{}, fmt.Errorf("embedded: snapshot %s: log format %q, this build reads %q", dir, m.LogFormat, formatVersion)
@@ -141,16 +171,44 @@ func ReadManifest(dir string) (Manifest, error) {
 // Restore copies the snapshot in from into dataDir, which must be absent
 // or empty, and verifies the copy in full (Verify) before it takes
 // dataDir's place: the copy must verify and end exactly at the manifest's
-// head and head hash. On any failure dataDir is left as it was.
+// head and head hash. On any failure dataDir is left as it was. A
+// snapshot holding an evidence store needs RestoreWith, which says where
+// the store goes.
 func Restore(ctx context.Context, from, dataDir string, progress Progress) (Manifest, Report, error) {
+	return RestoreWith(ctx, from, dataDir, RestoreOptions{Progress: progress})
+}
+
+// RestoreOptions says where the parts of a snapshot other than the log go.
+type RestoreOptions struct {
+	// EvidenceDir receives the snapshot's evidence store: absent or
+	// empty. Required when the snapshot holds one.
+	EvidenceDir string
+	Progress    Progress
+}
+
+// RestoreWith is Restore, also restoring the evidence store: every file
+// the manifest lists is copied and re-hashed, and a file missing or whose
+// bytes do not hash to its digest fails the restore. The store takes its
+// place only once the log and every file have verified; on any failure
+// neither dataDir nor the evidence directory is changed.
+func RestoreWith(ctx context.Context, from, dataDir string, o RestoreOptions) (Manifest, Report, error) {
+	progress := o.Progress
 	m, err := ReadManifest(from)
 	if err != nil {
 		return Manifest{}, Report{}, err
 	}
-	if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 {
-		return m, Report{}, fmt.Errorf("embedded: restore: %s is not empty", dataDir)
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return m, Report{}, fmt.Errorf("embedded: restore: %w", err)
+	if m.Evidence.Listing != "" && o.EvidenceDir == "" {
+		return m, Report{}, fmt.Errorf("embedded: restore: the snapshot holds an evidence store (%d files): say where it goes", m.Evidence.Files)
+	}
+	for _, d := range []string{dataDir, o.EvidenceDir} {
+		if d == "" {
+			continue
+		}
+		if entries, err := os.ReadDir(d); err == nil && len(entries) > 0 {
+			return m, Report{}, fmt.Errorf("embedded: restore: %s is not empty", d)
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return m, Report{}, fmt.Errorf("embedded: restore: %w", err)
+		}
 	}
 	parent := filepath.Dir(filepath.Clean(dataDir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -172,9 +230,21 @@ func Restore(ctx context.Context, from, dataDir string, progress Progress) (Mani
 		return m, rep, fmt.Errorf("embedded: restore: the copy ends at %v (chain %s), the manifest says %v (chain %s)",
 			rep.Last, rep.Chain, m.Head, m.HeadHash)
 	}
+	// The evidence store goes in place first: a log without its files
+	// would serve references to nothing, files without their log harm
+	// nothing.
+	var placed string
+	if m.Evidence.Listing != "" {
+		if placed, err = restoreEvidence(ctx, from, m.Evidence, o.EvidenceDir); err != nil {
+			return m, rep, fmt.Errorf("embedded: restore: evidence: %w", err)
+		}
+	}
 	// rename(2) replaces an empty directory, so an empty dataDir made by
 	// the operator beforehand is fine.
 	if err := os.Rename(tmp, dataDir); err != nil {
+		if placed != "" {
+			os.RemoveAll(placed)
+		}
 		return m, rep, fmt.Errorf("embedded: restore: %w", err)
 	}
 	return m, rep, syncDir(parent)
