@@ -116,7 +116,7 @@ var (
 	}
 	clockParams = []ReadParam{
 		{Name: "now", Type: "string", Description: "the moment colours and days left are computed for: RFC 3339 time or a date (default: now)"},
-		{Name: "yellow_days", Type: "integer", Description: "days before a deadline an item turns yellow (default 7)"},
+		{Name: "yellow_days", Type: "integer", Description: "days before a deadline an item turns yellow (default 3)"},
 	}
 	rectParams = []ReadParam{
 		{Name: "area", Type: "string", Description: "area id"},

@@ -150,18 +150,7 @@ func (m *Main) evidenceAPI(h *command.Handler) *api.Evidence {
 // starting it again after a failure. Every replica runs it: each decides
 // scope and quota from its own.
 func (m *Main) runEvidenceIndex(bg context.Context) {
-	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
-		err := m.evidenceIndex.Run(bg)
-		if bg.Err() != nil {
-			return
-		}
-		m.logger.Error("evidence index stopped; starting it again", "err", err, "in", delay)
-		select {
-		case <-bg.Done():
-			return
-		case <-time.After(delay):
-		}
-	}
+	m.keepRunning(bg, "evidence index", m.evidenceIndex.Run)
 }
 
 // evidenceCheck is the readiness check of the index: ready once it has
@@ -182,17 +171,8 @@ func (m *Main) evidenceCheck() api.Check {
 func (m *Main) runCollector(bg context.Context) {
 	c := &evidence.Collector{Store: m.evidenceStore, Index: m.evidenceIndex, Handler: command.NewHandler(m.writes, catalog.New()),
 		Grace: m.cfg.Evidence.Grace, Logger: m.logger}
-	t := time.NewTicker(m.cfg.Evidence.CollectEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-bg.Done():
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(bg, m.cfg.Evidence.CollectEvery)
+	m.every(bg, m.cfg.Evidence.CollectEvery, func(ctx context.Context) {
 		res, err := c.Collect(ctx, time.Now())
-		cancel()
 		m.collected.WithLabelValues("files").Add(float64(len(res.Collected)))
 		m.collected.WithLabelValues("bytes").Add(float64(res.Bytes))
 		if err != nil && !errors.Is(err, evidence.ErrNotReady) {
@@ -201,21 +181,19 @@ func (m *Main) runCollector(bg context.Context) {
 		if len(res.Collected) > 0 || len(res.Kept) > 0 {
 			m.logger.Info("evidence collector collected uploads nobody cited", "files", len(res.Collected), "bytes", res.Bytes, "kept", len(res.Kept))
 		}
-		m.cleanTemporary(bg)
-	}
+		m.cleanTemporary(ctx)
+	})
 }
 
 // cleanTemporary removes what uploads cut short left in an S3 store
 // (temporary objects, unfinished multipart uploads) once older than a
 // day, far beyond any upload in progress. A directory store removes its
 // own leftovers when it opens.
-func (m *Main) cleanTemporary(bg context.Context) {
+func (m *Main) cleanTemporary(ctx context.Context) {
 	s3, ok := m.evidenceStore.(*evidence.S3)
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(bg, m.cfg.Evidence.CollectEvery)
-	defer cancel()
 	n, err := s3.CleanTemporary(ctx, 24*time.Hour)
 	if err != nil {
 		m.logger.Warn("evidence store: removing temporary objects", "err", err)

@@ -495,15 +495,25 @@ func (m *Main) runProjector(bg context.Context) {
 	// back to the checkpoint whoever projects now writes.
 	defer m.projector.Store(nil)
 	reg := catalog.New()
-	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
+	m.keepRunning(bg, "projector", func(bg context.Context) error {
 		p := projections.NewProjector(m.ch, m.db, m.log, reg, projections.All(m.log, reg, domain.DefaultLocation()),
 			projections.WithLogger(m.logger), projections.WithTopology(m.cfg.Topology))
 		m.projector.Store(p)
-		err := p.Run(bg)
+		return p.Run(bg)
+	})
+}
+
+// keepRunning runs work until bg ends, starting it again after it fails,
+// with a pause that doubles from a second up to a minute: the followers
+// of the log (projector, sealer, evidence index) outlive a ClickHouse or
+// event store that is down for a while, and do not spin while it is.
+func (m *Main) keepRunning(bg context.Context, what string, work func(context.Context) error) {
+	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
+		err := work(bg)
 		if bg.Err() != nil {
 			return
 		}
-		m.logger.Error("projector stopped; starting a fresh one", "err", err, "in", delay)
+		m.logger.Error(what+" stopped; starting it again", "err", err, "in", delay)
 		select {
 		case <-bg.Done():
 			return
@@ -517,7 +527,21 @@ func (m *Main) runProjector(bg context.Context) {
 func (m *Main) runWatcher(bg context.Context) {
 	h := command.NewHandler(m.writes, catalog.New())
 	w := projections.NewWatcher(m.ch, m.db, h, domain.DefaultLocation(), "deadline-watcher")
-	t := time.NewTicker(m.cfg.WatchEvery)
+	m.every(bg, m.cfg.WatchEvery, func(ctx context.Context) {
+		n, err := w.Tick(ctx, time.Now())
+		if err != nil {
+			m.logger.Warn("deadline watcher", "err", err)
+		}
+		if n > 0 {
+			m.logger.Info("deadline watcher recorded missed deadlines", "items", n)
+		}
+	})
+}
+
+// every runs work each interval until bg ends, each run bounded by the
+// interval, so that a stuck run cannot pile up behind the next.
+func (m *Main) every(bg context.Context, interval time.Duration, work func(context.Context)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -525,15 +549,9 @@ func (m *Main) runWatcher(bg context.Context) {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(bg, m.cfg.WatchEvery)
-		n, err := w.Tick(ctx, time.Now())
+		ctx, cancel := context.WithTimeout(bg, interval)
+		work(ctx)
 		cancel()
-		if err != nil {
-			m.logger.Warn("deadline watcher", "err", err)
-		}
-		if n > 0 {
-			m.logger.Info("deadline watcher recorded missed deadlines", "items", n)
-		}
 	}
 }
 

@@ -150,20 +150,7 @@ func (m *Main) runSigner(ctx context.Context) { m.sealer.SignEvery(ctx) }
 // runSealer keeps the Merkle tree following the log until bg ends,
 // starting it afresh after a failure. Every replica runs it: each serves
 // proofs from its own tree.
-func (m *Main) runSealer(bg context.Context) {
-	for delay := time.Second; ; delay = min(2*delay, time.Minute) {
-		err := m.sealer.Run(bg)
-		if bg.Err() != nil {
-			return
-		}
-		m.logger.Error("sealer stopped; starting it again", "err", err, "in", delay)
-		select {
-		case <-bg.Done():
-			return
-		case <-time.After(delay):
-		}
-	}
-}
+func (m *Main) runSealer(bg context.Context) { m.keepRunning(bg, "sealer", m.sealer.Run) }
 
 // sealCheck is the readiness check of the verifiable history: a log that
 // no longer matches what the ledger signed is an integrity failure, and
