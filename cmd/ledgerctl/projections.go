@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/cxzy/ledger/domain"
@@ -29,10 +28,7 @@ func (e env) clickhouseFlag(fs *flag.FlagSet) *string {
 }
 
 func (e env) openProjections(ctx context.Context, name string, args []string) (*projectionsSetup, func(), int) {
-	// Replaying the log allocates briskly and keeps little: collecting
-	// garbage less often buys a fifth of a rebuild's time for a few
-	// hundred megabytes of heap.
-	debug.SetGCPercent(400)
+	projections.TuneGCForReplay()
 	fs := e.flags(name)
 	cfg := e.logFlags(fs)
 	dsn := e.clickhouseFlag(fs)
