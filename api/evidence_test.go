@@ -416,6 +416,20 @@ func TestEvidenceReadScope(t *testing.T) {
 	if got := read(office, missing); got != 404 {
 		t.Errorf("the office asking for a file that does not exist: %d, want 404", got)
 	}
+	// The file's own stream records every unit that uploaded the same
+	// bytes: the office's alone. Its uploader is refused as for a stream
+	// that does not exist, so that nobody learns who else holds a file.
+	for name, c := range map[string]struct {
+		tok  string
+		want int
+	}{"the uploader": {clerk, 403}, "a clerk elsewhere": {farClerk, 403}, "the office": {office, 200}} {
+		if got, _ := d.get("/v1/history/evidence-"+sum, c.tok); got != c.want {
+			t.Errorf("the history of the file's stream, %s: %d, want %d", name, got, c.want)
+		}
+	}
+	if got, _ := d.get("/v1/history/evidence-"+missing, clerk); got != 403 {
+		t.Errorf("the history of a file nobody uploaded, a clerk: %d, want 403", got)
+	}
 
 	// Cited in a rectification of u2: its readers read the file.
 	rid := openRectification(t, d.district, "u2", "rv-1")

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	evdomain "github.com/cxzy/ledger/domain/evidence"
 	"github.com/cxzy/ledger/eventlog"
 )
 
@@ -89,7 +91,16 @@ func (h *History) stream(w http.ResponseWriter, r *http.Request) {
 // 403, so that neither its existence nor its length shows. Whom a stream
 // that does not exist concerns is unknown, so it is out of everyone's
 // scope but the office's, which covers everything and so is told 404.
+//
+// An evidence file's stream is the office's alone: it records every
+// unit that uploaded the same bytes, so a unit reading it would learn of
+// other units' private uploads (and, from the answer alone, whether one
+// came first). Others see their own uploads in the audit search, event
+// by event.
 func streamInScope(r *http.Request, log eventlog.Store, scope Scope, p Principal, stream string) ([]eventlog.Event, error) {
+	if strings.HasPrefix(stream, evdomain.StreamPrefix) && !p.Has(RoleOffice) {
+		return nil, streamOutOfScope(p, stream)
+	}
 	events, err := readStream(r, log, stream)
 	var missing *Problem
 	if errors.As(err, &missing) && missing.Status == http.StatusNotFound {
