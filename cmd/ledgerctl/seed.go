@@ -9,6 +9,7 @@ import (
 	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/evidence"
 )
 
@@ -49,6 +50,11 @@ func (e env) seed(ctx context.Context, args []string) int {
 	var store evidence.Store
 	if *files {
 		dir := evidenceDir(*evDir, *cfg)
+		if embedded.IsS3(dir) {
+			// evidence.OpenDir would make a local directory named "s3:".
+			fmt.Fprintf(e.stderr, "ledgerctl seed: --evidence-dir %s: seed writes files only into a store in a directory; use --files=false for a ledger whose store is in S3\n", dir)
+			return exitUsage
+		}
 		d, err := evidence.OpenDir(dir)
 		if err != nil {
 			return e.fail("seed: %v", err)

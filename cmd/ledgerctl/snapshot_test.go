@@ -3,11 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cxzy/ledger/command"
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/catalog"
+	evdomain "github.com/cxzy/ledger/domain/evidence"
+	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/evidence"
 )
@@ -138,5 +147,165 @@ func TestSnapshotAndRestoreWithEvidence(t *testing.T) {
 		if _, err := os.Stat(d); !os.IsNotExist(err) {
 			t.Errorf("a failed restore left %s behind", d)
 		}
+	}
+}
+
+// logWithUploads is writeEvents' log with the files stored in its default
+// evidence store, their uploads recorded, and an event citing cited.
+func logWithUploads(t *testing.T, files map[string][]byte, cited ...string) (dir string, refs map[string]domain.Evidence) {
+	t.Helper()
+	ctx := context.Background()
+	dir = writeEvents(t)
+	store, err := evidence.OpenDir(dir + "-evidence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := embedded.Open(dir, embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	h := command.NewHandler(log, catalog.New())
+	refs = map[string]domain.Evidence{}
+	for name, data := range files {
+		ref := storeFile(t, store, name, "image/png", data)
+		refs[name] = ref
+		_, err := command.Execute(ctx, h, evdomain.Stream(ref.SHA256), command.Command{ID: "upload-" + name, Actor: domain.Actor{ID: "clerk"}},
+			func() *evdomain.File { return &evdomain.File{} }, func(f *evdomain.File, m domain.Meta) ([]domain.Event, error) {
+				return f.RecordUpload(evdomain.RecordUpload{Evidence: ref, Unit: "u1"}, m)
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list []string
+	for _, name := range cited {
+		list = append(list, fmt.Sprintf(`{"sha256":%q,"name":%q}`, refs[name].SHA256, name))
+	}
+	evs := []eventlog.Event{{ID: "report-1", Type: "fulfilment.progress_reported", Unit: "u1", CommandID: "report-1", SchemaVersion: 1,
+		Payload: []byte(`{"report":{"evidence":[` + strings.Join(list, ",") + `]}}`)}}
+	eventlog.Chain("pledge-p1", 0, eventlog.Hash{}, evs)
+	if _, err := log.Append(ctx, "pledge-p1", eventlog.NoStream(), evs); err != nil {
+		t.Fatal(err)
+	}
+	return dir, refs
+}
+
+// TestSnapshotAndSeedRefuseAnS3OrMistypedEvidenceDir: an s3:// evidence
+// dir (LEDGER_EVIDENCE_DIR as ledgerd takes it) is refused by snapshot,
+// restore of a snapshot holding files, and seed (which made a local
+// directory named "s3:"); an evidence dir that does not exist is refused
+// by snapshot when the log records uploads, instead of a snapshot with no
+// file.
+func TestSnapshotAndSeedRefuseAnS3OrMistypedEvidenceDir(t *testing.T) {
+	dir, _ := logWithUploads(t, map[string][]byte{"a.png": []byte("photo a")})
+	root := t.TempDir()
+	s3 := "s3://evidence/ledger?endpoint=minio:9000"
+	code, out, errOut := ledgerctl(t, "snapshot", "--data-dir", dir, "--out", filepath.Join(root, "s3"), "--evidence-dir", s3)
+	if code != exitFail || !strings.Contains(errOut, "the evidence store is in S3") {
+		t.Errorf("snapshot with an s3:// evidence dir = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = ledgerctl(t, "snapshot", "--data-dir", dir, "--out", filepath.Join(root, "typo"), "--evidence-dir", dir+"-evidnce")
+	if code != exitFail || !strings.Contains(errOut, "does not exist, but the log records evidence files") {
+		t.Errorf("snapshot with a mistyped evidence dir = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if left, _ := os.ReadDir(root); len(left) > 0 {
+		t.Errorf("refused snapshots left %v", left)
+	}
+	snap := filepath.Join(root, "snap")
+	if code, out, errOut = ledgerctl(t, "snapshot", "--data-dir", dir, "--out", snap); code != exitOK {
+		t.Fatalf("snapshot = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = ledgerctl(t, "restore", "--from", snap, "--data-dir", filepath.Join(root, "data"), "--evidence-dir", s3)
+	if code != exitFail || !strings.Contains(errOut, "the evidence store is in S3") {
+		t.Errorf("restore into an s3:// evidence dir = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	code, out, errOut = ledgerctl(t, "seed", "--data-dir", filepath.Join(root, "seeded"), "--events", "100", "--evidence-dir", s3)
+	if code != exitUsage || !strings.Contains(errOut, "--files=false") {
+		t.Errorf("seed with an s3:// evidence dir = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if left, _ := os.ReadDir(cwd); len(left) > 0 {
+		t.Errorf("seed with an s3:// evidence dir made %v", left)
+	}
+}
+
+// TestRestoreRefusesASnapshotMissingLoggedFiles: restore requires every
+// file the log cites or has a standing upload for to be in the snapshot
+// (and so, re-hashed, in the restored store). A listing fixed up to drop
+// an uploaded file, or the manifest's evidence section removed, is
+// refused, naming the file and the event citing it, and nothing is left
+// behind; --allow-missing-files accepts it and says what is missing.
+func TestRestoreRefusesASnapshotMissingLoggedFiles(t *testing.T) {
+	dir, refs := logWithUploads(t, map[string][]byte{"cited.png": []byte("photo cited"), "standing.png": []byte("photo standing")}, "cited.png")
+	cited, standing := refs["cited.png"].SHA256, refs["standing.png"].SHA256
+	root := t.TempDir()
+	snap := filepath.Join(root, "snap")
+	if code, out, errOut := ledgerctl(t, "snapshot", "--data-dir", dir, "--out", snap); code != exitOK {
+		t.Fatalf("snapshot = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut := ledgerctl(t, "restore", "--from", snap, "--data-dir", filepath.Join(root, "whole"))
+	if code != exitOK || !strings.Contains(out, "every file the log cites or has a standing upload for is in place") {
+		t.Fatalf("restore of a whole snapshot = %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
+	manifestPath := filepath.Join(snap, embedded.ManifestFile)
+	m, err := embedded.ReadManifest(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeManifest := func(m embedded.Manifest) {
+		data, _ := json.Marshal(m)
+		if err := os.WriteFile(manifestPath, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listingPath := filepath.Join(snap, embedded.EvidenceListing)
+	listing, _ := os.ReadFile(listingPath)
+	var kept string
+	for line := range strings.Lines(string(listing)) {
+		if !strings.HasPrefix(line, standing) {
+			kept += line
+		}
+	}
+	sum := sha256.Sum256([]byte(kept))
+	fixed := m
+	fixed.Evidence.ListingSHA256, fixed.Evidence.Files, fixed.Evidence.Bytes = hex.EncodeToString(sum[:]), 1, refs["cited.png"].Size
+	os.WriteFile(listingPath, []byte(kept), 0o644)
+	writeManifest(fixed)
+	noEvidence := m
+	noEvidence.Evidence = embedded.EvidenceManifest{}
+	for _, tc := range []struct {
+		name     string
+		manifest embedded.Manifest
+		want     []string
+	}{
+		{"listing fixed up", fixed, []string{"1 of the 2 files", standing + " (uploaded, cited by no event)"}},
+		{"evidence section removed", noEvidence, []string{"2 of the 2 files", cited + " (uploaded, cited by pledge-p1@1 (fulfilment.progress_reported))"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeManifest(tc.manifest)
+			target := filepath.Join(t.TempDir(), "data")
+			code, out, errOut := ledgerctl(t, "restore", "--from", snap, "--data-dir", target)
+			if code != exitFail {
+				t.Fatalf("restore = %d, stdout %q, stderr %q; want it refused", code, out, errOut)
+			}
+			for _, w := range append(tc.want, "nothing was restored") {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("restore said %q, want %q", errOut, w)
+				}
+			}
+			for _, d := range []string{target, target + "-evidence"} {
+				if _, err := os.Stat(d); !os.IsNotExist(err) {
+					t.Errorf("a refused restore left %s behind", d)
+				}
+			}
+			code, out, errOut = ledgerctl(t, "restore", "--from", snap, "--data-dir", target, "--allow-missing-files")
+			if code != exitOK || !strings.Contains(out, "NOT RESTORED, accepted by --allow-missing-files: "+tc.want[0]) {
+				t.Errorf("restore --allow-missing-files = %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
 	}
 }

@@ -2,17 +2,25 @@ package embedded
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/cxzy/ledger/domain/catalog"
+	evdomain "github.com/cxzy/ledger/domain/evidence"
+	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/evidence"
 )
 
@@ -34,22 +42,41 @@ type EvidenceManifest struct {
 	Listing       string `json:"listing"`        // EvidenceListing
 	ListingSHA256 string `json:"listing_sha256"` // of the listing's bytes
 	// Linked is how many files are hard links to the live store's (the
-	// same file system: files are immutable, so sharing them is safe);
-	// the others were copied.
+	// same file system: the ledger never writes a stored file in place,
+	// but damage to it in place hits both: only a copy off the machine
+	// is a backup); the others were copied. Either way each file was
+	// hashed as it went in and matched its digest.
 	Linked int `json:"linked"`
 }
 
 // snapshotEvidence copies the store in src into snap/SnapshotEvidence,
-// hard-linking where it can, and writes the listing. A store that does
-// not exist yet is an empty one.
+// hard-linking where it can and hashing every file (one whose bytes do
+// not match its name fails the snapshot), and writes the listing. A store
+// that does not exist yet is an empty one, unless the log's checkpoint in
+// snap records evidence files; an s3:// store is refused.
 func snapshotEvidence(ctx context.Context, src, snap string) (EvidenceManifest, error) {
 	dst := filepath.Join(snap, SnapshotEvidence)
 	if err := os.Mkdir(dst, 0o750); err != nil {
 		return EvidenceManifest{}, err
 	}
+	if IsS3(src) {
+		return EvidenceManifest{}, ErrEvidenceS3
+	}
 	var files []evidence.Info
 	var em EvidenceManifest
-	if _, err := os.Stat(src); err == nil {
+	_, err := os.Stat(src)
+	if errors.Is(err, os.ErrNotExist) {
+		// An empty store only if the log records no file: otherwise the
+		// directory named is the wrong one (a mistyped --evidence-dir).
+		has, herr := logHasEvidence(filepath.Join(snap, SnapshotLog))
+		if herr != nil {
+			return EvidenceManifest{}, herr
+		}
+		if has {
+			return EvidenceManifest{}, fmt.Errorf("the evidence store %s does not exist, but the log records evidence files (streams %s…): is it the store's directory?", src, evdomain.StreamPrefix)
+		}
+	}
+	if err == nil {
 		folders := map[string]bool{}
 		err = walkStore(ctx, src, func(info evidence.Info) error {
 			folder := filepath.Join(dst, info.SHA256[:2])
@@ -60,18 +87,35 @@ func snapshotEvidence(ctx context.Context, src, snap string) (EvidenceManifest, 
 				folders[folder] = true
 			}
 			from, to := filepath.Join(src, info.SHA256[:2], info.SHA256), filepath.Join(folder, info.SHA256)
+			var got string
+			var size int64
 			if err := os.Link(from, to); err == nil {
 				em.Linked++
-			} else if err := copyFile(from, to); err != nil {
-				// Deleted by the collector since the walk listed it:
-				// then no event in the snapshot cites it.
+				got, size, err = hashFile(to)
+				if err != nil {
+					return err
+				}
+			} else {
+				got, size, err = copyHashed(from, to)
 				if errors.Is(err, os.ErrNotExist) {
+					// Deleted by the collector since the walk listed
+					// it: then no event in the snapshot cites it.
+					os.Remove(to)
 					return nil
 				}
-				return err
+				if err != nil {
+					return err
+				}
 			}
+			// The listing's digests are the files' names: a file whose
+			// bytes no longer match its name was altered in the live
+			// store, and would go into the snapshot unnoticed.
+			if got != info.SHA256 {
+				return &EvidenceError{SHA256: info.SHA256, Reason: fmt.Sprintf("its bytes in the store %s hash to %s: it was altered there, the snapshot is refused", src, got)}
+			}
+			info.Size = size
 			files = append(files, info)
-			em.Bytes += info.Size
+			em.Bytes += size
 			return nil
 		})
 		if err != nil {
@@ -99,6 +143,54 @@ func snapshotEvidence(ctx context.Context, src, snap string) (EvidenceManifest, 
 	sum := sha256.Sum256([]byte(listing.String()))
 	em.Files, em.Listing, em.ListingSHA256 = len(files), EvidenceListing, hex.EncodeToString(sum[:])
 	return em, nil
+}
+
+// ErrEvidenceS3 refuses an s3:// evidence store where a directory is
+// needed: snapshots copy only a store in a directory, an S3 bucket is
+// backed up by its own versioning (docs/operations.md, "Evidence files on
+// S3").
+var ErrEvidenceS3 = errors.New("the evidence store is in S3 (s3://…): snapshots and restore copy only a store in a directory; an S3 store is backed up by the bucket's versioning (docs/operations.md, \"Evidence files on S3\")")
+
+// IsS3 reports whether an evidence store location names an S3 bucket
+// rather than a directory.
+func IsS3(where string) bool { return strings.HasPrefix(where, "s3://") }
+
+// logHasEvidence reports whether the log in dir (opened read-only) has any
+// evidence file's stream: one seek among the streams' heads.
+func logHasEvidence(dir string) (bool, error) {
+	s, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		return false, err
+	}
+	defer s.Close()
+	return s.hasStreamPrefix(evdomain.StreamPrefix)
+}
+
+// hasStreamPrefix reports whether any stream's name starts with prefix.
+func (s *Store) hasStreamPrefix(prefix string) (bool, error) {
+	upper := headKey(prefix)
+	upper[len(upper)-1]++ // prefix ends in a byte below 0xff ("-")
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: headKey(prefix), UpperBound: upper})
+	if err != nil {
+		return false, err
+	}
+	found := it.First()
+	if err := it.Close(); err != nil {
+		return false, err
+	}
+	return found, nil
+}
+
+// hashFile returns the SHA-256 of the file at path and its size.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil)), n, err
 }
 
 // walkStore calls fn for every file of the evidence store in dir, as
@@ -255,4 +347,136 @@ type SnapshotsWithEvidence struct {
 // Snapshot takes a snapshot of the log and the evidence store.
 func (s SnapshotsWithEvidence) Snapshot(ctx context.Context, dir string) (Manifest, error) {
 	return s.Log.SnapshotWith(ctx, dir, SnapshotOptions{EvidenceDir: s.EvidenceDir})
+}
+
+// MissingEvidence is a file the log of a snapshot needs that the snapshot
+// does not hold.
+type MissingEvidence struct {
+	SHA256   string
+	Uploaded bool           // a standing (uncollected) upload records it
+	Refs     []evidence.Ref // the events citing it, in global order
+}
+
+func (m MissingEvidence) String() string {
+	var b strings.Builder
+	b.WriteString(m.SHA256)
+	if m.Uploaded {
+		b.WriteString(" (uploaded")
+	} else {
+		b.WriteString(" (never uploaded")
+	}
+	if len(m.Refs) == 0 {
+		b.WriteString(", cited by no event)")
+		return b.String()
+	}
+	b.WriteString(", cited by")
+	for i, r := range m.Refs {
+		if i == 3 {
+			fmt.Fprintf(&b, " and %d more", len(m.Refs)-i)
+			break
+		}
+		fmt.Fprintf(&b, " %s@%d (%s)", r.Stream, r.Version, r.Type)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// EvidenceCoverage is what a snapshot's log needs of its evidence store.
+type EvidenceCoverage struct {
+	Needed  int               // files cited by an event or with a standing upload
+	Missing []MissingEvidence // those the snapshot does not hold, by digest
+}
+
+// Describe names the first n missing files and the events citing them.
+func (c EvidenceCoverage) Describe(n int) string {
+	parts := make([]string, 0, min(n, len(c.Missing)))
+	for _, m := range c.Missing[:min(n, len(c.Missing))] {
+		parts = append(parts, m.String())
+	}
+	s := strings.Join(parts, "; ")
+	if len(c.Missing) > n {
+		s += fmt.Sprintf("; and %d more", len(c.Missing)-n)
+	}
+	return s
+}
+
+// CheckSnapshotEvidence reads the log of the snapshot in dir (read-only)
+// through an evidence.Index and lists the files it needs, every file an
+// event cites and every file with a standing (uncollected) upload, that
+// the snapshot's evidence listing does not hold. The listing is checked
+// against the manifest's listing_sha256 first; restoring copies and
+// re-hashes every listed file, so a restore that follows a check with
+// nothing missing puts every needed file in place, verified. A snapshot
+// holding no evidence store (format 1, or taken of a log whose store is
+// in S3) holds none of the files.
+func CheckSnapshotEvidence(ctx context.Context, dir string) (EvidenceCoverage, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return EvidenceCoverage{}, err
+	}
+	held := map[string]bool{}
+	if m.Evidence.Listing != "" {
+		listing, err := os.ReadFile(filepath.Join(dir, m.Evidence.Listing))
+		if err != nil {
+			return EvidenceCoverage{}, err
+		}
+		if sum := sha256.Sum256(listing); hex.EncodeToString(sum[:]) != m.Evidence.ListingSHA256 {
+			return EvidenceCoverage{}, fmt.Errorf("the listing %s does not hash to the manifest's listing_sha256: it was changed", m.Evidence.Listing)
+		}
+		for line := range strings.Lines(string(listing)) {
+			if sum, _, ok := strings.Cut(line, "  "); ok && evidence.ValidDigest(sum) {
+				held[sum] = true
+			}
+		}
+	}
+	s, err := Open(filepath.Join(dir, SnapshotLog), Options{ReadOnly: true})
+	if err != nil {
+		return EvidenceCoverage{}, err
+	}
+	defer s.Close()
+	log := &candidateLog{Store: s, seen: map[string]bool{}}
+	idx := evidence.NewIndex(log, catalog.New())
+	if err := idx.CatchUp(ctx); err != nil {
+		return EvidenceCoverage{}, err
+	}
+	var c EvidenceCoverage
+	for _, sum := range slices.Sorted(maps.Keys(log.seen)) {
+		en, ok := idx.Lookup(sum)
+		if !ok {
+			continue
+		}
+		uploaded := len(en.File.Uploads) > 0
+		if !uploaded && !en.Referenced() {
+			continue // collected, or a digest that is no citation
+		}
+		c.Needed++
+		if !held[sum] {
+			c.Missing = append(c.Missing, MissingEvidence{SHA256: sum, Uploaded: uploaded, Refs: en.Refs})
+		}
+	}
+	return c, nil
+}
+
+// candidateLog notes, as the index reads the log, every digest the index
+// may have learnt of: the files' streams and any digest in a payload
+// mentioning evidence. The index then says which are needed.
+type candidateLog struct {
+	*Store
+	seen map[string]bool
+}
+
+var digestPattern = regexp.MustCompile(`[0-9a-f]{64}`)
+
+func (l *candidateLog) ReadAll(ctx context.Context, after eventlog.Position, limit int) ([]eventlog.Event, error) {
+	events, err := l.Store.ReadAll(ctx, after, limit)
+	for _, e := range events {
+		if sum, ok := strings.CutPrefix(e.Stream, evdomain.StreamPrefix); ok {
+			l.seen[sum] = true
+		} else if bytes.Contains(e.Payload, []byte(`"evidence"`)) {
+			for _, sum := range digestPattern.FindAll(e.Payload, -1) {
+				l.seen[string(sum)] = true
+			}
+		}
+	}
+	return events, err
 }
