@@ -285,32 +285,57 @@ func readme(p Pack, refs []FileRef, added map[string]bool, missing []FileRef) []
 type Archive struct {
 	Pack  []byte // pack.json, as written
 	files map[string]*zip.File
-	extra []string // names that are neither pack.json, README.txt nor files/<sha256>
 }
 
-// OpenArchive reads the archive's directory. An archive naming one entry
-// twice is refused: which of the two a tool would show is anyone's guess.
+// Limits on what verification reads from an archive: pack.json is the
+// only entry read whole (the largest pack the API serves is well under
+// it), README.txt is for people and never read, and a file is read only
+// when stored uncompressed with the size its events cite.
+const (
+	maxArchivePack   = 256 << 20
+	maxArchiveReadme = 1 << 20
+)
+
+// OpenArchive reads the archive's directory and pack.json. It refuses an
+// archive holding anything but pack.json, README.txt and files/<sha256>
+// (VerifyFiles then refuses a file no event cites), one naming an entry
+// twice (even in other letter case: which of the two a tool would show
+// is anyone's guess), and names that could land outside a folder when
+// unpacked (backslashes, "..", absolute paths).
 func OpenArchive(r io.ReaderAt, size int64) (*Archive, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("seal: not a readable ZIP archive: %w", err)
 	}
 	a := &Archive{files: map[string]*zip.File{}}
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	var pack *zip.File
 	for _, f := range zr.File {
-		if seen[f.Name] {
-			return nil, fmt.Errorf("seal: the archive holds %s twice", f.Name)
+		if err := entryNameProblem(f.Name); err != "" {
+			return nil, fmt.Errorf("seal: the archive holds an entry named %q, which %s; an archive written by the ledger holds only %s, %s and %s<sha256>", f.Name, err, ArchivePack, ArchiveReadme, ArchiveFiles)
 		}
-		seen[f.Name] = true
+		folded := strings.ToLower(f.Name)
+		if prev, ok := seen[folded]; ok {
+			if prev == f.Name {
+				return nil, fmt.Errorf("seal: the archive holds %s twice", f.Name)
+			}
+			return nil, fmt.Errorf("seal: the archive holds both %s and %s, names that differ only in letter case (one would hide the other when unpacked)", prev, f.Name)
+		}
+		seen[folded] = f.Name
 		switch {
 		case f.Name == ArchivePack:
+			if f.UncompressedSize64 > maxArchivePack {
+				return nil, fmt.Errorf("seal: the archive's %s is %d bytes, more than the %d a pack may have", ArchivePack, f.UncompressedSize64, maxArchivePack)
+			}
 			pack = f
-		case f.Name == ArchiveReadme || f.Name == ArchiveFiles:
+		case f.Name == ArchiveReadme:
+			if f.UncompressedSize64 > maxArchiveReadme {
+				return nil, fmt.Errorf("seal: the archive's %s is %d bytes, more than the %d a note may have", ArchiveReadme, f.UncompressedSize64, maxArchiveReadme)
+			}
 		case strings.HasPrefix(f.Name, ArchiveFiles) && validDigest(strings.TrimPrefix(f.Name, ArchiveFiles)):
 			a.files[strings.TrimPrefix(f.Name, ArchiveFiles)] = f
 		default:
-			a.extra = append(a.extra, f.Name)
+			return nil, fmt.Errorf("seal: the archive holds %q, which is not part of an evidence archive: an archive written by the ledger holds only %s, %s and %s<sha256> (64 lower-case hex digits)", f.Name, ArchivePack, ArchiveReadme, ArchiveFiles)
 		}
 	}
 	if pack == nil {
@@ -321,10 +346,29 @@ func OpenArchive(r io.ReaderAt, size int64) (*Archive, error) {
 		return nil, fmt.Errorf("seal: %s: %w", ArchivePack, err)
 	}
 	defer rc.Close()
-	if a.Pack, err = io.ReadAll(io.LimitReader(rc, 1<<30)); err != nil {
+	if a.Pack, err = io.ReadAll(io.LimitReader(rc, maxArchivePack+1)); err != nil {
 		return nil, fmt.Errorf("seal: %s: %w", ArchivePack, err)
 	}
+	if len(a.Pack) > maxArchivePack {
+		return nil, fmt.Errorf("seal: the archive's %s is more than %d bytes", ArchivePack, maxArchivePack)
+	}
 	return a, nil
+}
+
+// entryNameProblem says what is wrong with an entry's name as a path, or
+// "" if nothing is.
+func entryNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "is empty"
+	case strings.Contains(name, "\\"):
+		return "has a backslash"
+	case strings.HasPrefix(name, "/") || (len(name) >= 2 && name[1] == ':'):
+		return "is an absolute path"
+	case slices.Contains(strings.Split(name, "/"), ".."):
+		return "climbs out of its folder (..)"
+	}
+	return ""
 }
 
 // FileProblem is a cited file the archive does not hold as cited.
@@ -360,9 +404,15 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 	r.Cited = len(refs)
 	type seen struct {
 		present bool
+		read    bool   // its bytes were read: sum is their digest
+		refused string // why its bytes were not read
 		size    int64
 		sum     string
 		err     error
+	}
+	sizes := map[string][]int64{} // the sizes the events cite for each digest
+	for _, ref := range refs {
+		sizes[ref.SHA256] = append(sizes[ref.SHA256], ref.Size)
 	}
 	got := map[string]seen{}
 	for _, ref := range Distinct(refs) {
@@ -371,8 +421,19 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 			got[ref.SHA256] = seen{}
 			continue
 		}
-		size, sum, err := hashEntry(f)
-		got[ref.SHA256] = seen{present: true, size: size, sum: sum, err: err}
+		s := seen{present: true, size: int64(f.UncompressedSize64)}
+		switch {
+		case f.Method != zip.Store:
+			// The ledger stores files uncompressed; a compressed one
+			// could inflate to any size, so it is not read at all.
+			s.refused = "it is stored compressed in the archive; the ledger stores files uncompressed, so it was not read"
+		case f.UncompressedSize64 != f.CompressedSize64 || f.UncompressedSize64 > 1<<62:
+			s.refused = fmt.Sprintf("the archive's directory gives it two sizes (%d and %d bytes), so it was not read", f.CompressedSize64, f.UncompressedSize64)
+		case slices.Contains(sizes[ref.SHA256], s.size):
+			s.read = true
+			s.size, s.sum, s.err = hashEntry(f, s.size)
+		}
+		got[ref.SHA256] = s
 	}
 	r.Distinct = len(got)
 	good := map[string]bool{}
@@ -381,7 +442,9 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 		switch {
 		case !s.present:
 			r.Missing = append(r.Missing, FileProblem{Ref: ref, Missing: true})
-		case s.sum != ref.SHA256:
+		case s.refused != "":
+			r.Altered = append(r.Altered, FileProblem{Ref: ref, Reason: s.refused})
+		case s.read && s.sum != ref.SHA256:
 			why := fmt.Sprintf("its bytes in the archive hash to %s", s.sum)
 			if s.err != nil {
 				why += fmt.Sprintf(" (and the archive's own checksum of it fails: %v)", s.err)
@@ -399,6 +462,13 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 			good[ref.SHA256] = true
 		}
 	}
+	var uncited []string
+	for sum := range a.files {
+		if _, ok := sizes[sum]; !ok {
+			uncited = append(uncited, ArchiveFiles+sum)
+		}
+	}
+	slices.Sort(uncited)
 	r.Checked = len(good)
 	for _, m := range r.Missing {
 		r.Lines = append(r.Lines, "MISSING: "+m.Ref.Where()+": not in the archive")
@@ -406,10 +476,12 @@ func (a *Archive) VerifyFiles(p Pack, allowMissing bool) (FilesReport, error) {
 	for _, m := range r.Altered {
 		r.Lines = append(r.Lines, "ALTERED: "+m.Ref.Where()+": "+m.Reason)
 	}
-	for _, name := range a.extra {
-		r.Lines = append(r.Lines, fmt.Sprintf("note: the archive also holds %s, which verification does not use", name))
+	for _, name := range uncited {
+		r.Lines = append(r.Lines, "UNEXPECTED: the archive holds "+name+", which no event of the pack cites")
 	}
 	switch {
+	case len(uncited) > 0:
+		return r, fail("the archive holds %d files that no event of the pack cites (an archive written by the ledger holds only the cited files), %d of the cited files are not as cited, %d missing", len(uncited), distinctProblems(r.Altered), distinctProblems(r.Missing))
 	case len(r.Altered) > 0:
 		return r, fail("%d of the files the events cite are not as cited (altered), %d missing", distinctProblems(r.Altered), distinctProblems(r.Missing))
 	case len(r.Missing) > 0 && !allowMissing:
@@ -434,17 +506,19 @@ func distinctProblems(ps []FileProblem) int {
 	return len(seen)
 }
 
-// hashEntry reads one stored file through and hashes it. A ZIP checksum
-// error comes back with the digest of what was read: the digest is what
-// says the bytes are not those cited.
-func hashEntry(f *zip.File) (int64, string, error) {
+// hashEntry reads one stored file through and hashes it, reading at most
+// one byte more than size (the size its directory entry gives, which the
+// caller has checked against the events). A ZIP checksum error comes back
+// with the digest of what was read: the digest is what says the bytes are
+// not those cited.
+func hashEntry(f *zip.File, size int64) (int64, string, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return 0, "", err
 	}
 	defer rc.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, rc)
+	n, err := io.Copy(h, io.LimitReader(rc, size+1))
 	return n, hex.EncodeToString(h.Sum(nil)), err
 }
 

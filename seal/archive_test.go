@@ -12,6 +12,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
@@ -221,7 +222,7 @@ func TestEvidenceArchiveFlippedByte(t *testing.T) {
 		f.Write(data)
 	}
 	for sum, data := range flipped {
-		f, _ := zw.CreateHeader(&zip.FileHeader{Name: "files/" + sum, Method: zip.Deflate})
+		f, _ := zw.CreateHeader(&zip.FileHeader{Name: "files/" + sum, Method: zip.Store})
 		f.Write(data)
 	}
 	zw.Close()
@@ -318,7 +319,7 @@ func TestEvidenceArchiveSizeDiffers(t *testing.T) {
 	buf.Reset()
 	pf, _ := zw.Create("pack.json")
 	pf.Write(packJSON)
-	ff, _ := zw.Create("files/" + f.ref.SHA256)
+	ff, _ := zw.CreateHeader(&zip.FileHeader{Name: "files/" + f.ref.SHA256, Method: zip.Store})
 	ff.Write(f.data)
 	zw.Close()
 	rep, err := verifyArchive(t, l, buf.Bytes(), false)
@@ -354,4 +355,140 @@ func TestArchiveWriterRefusesOtherBytes(t *testing.T) {
 		return
 	}
 	t.Fatal("no reference to the second file")
+}
+
+// withEntries copies an archive entry by entry, as it is (methods and
+// bytes), leaving out those drop names, then lets add write more.
+func withEntries(t *testing.T, archive []byte, drop func(name string) bool, add func(zw *zip.Writer)) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if drop != nil && drop(f.Name) {
+			continue
+		}
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if add != nil {
+		add(zw)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func addEntry(zw *zip.Writer, name string, method uint16, data []byte) {
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+	if err != nil {
+		panic(err)
+	}
+	w.Write(data)
+}
+
+// TestArchiveRefusesUnexpectedEntries: an archive holding anything but
+// pack.json, README.txt and the cited files/<sha256> is refused, not
+// verified with a note: names that climb out of a folder, backslashes,
+// lookalikes, names differing only in letter case, and files no event
+// cites.
+func TestArchiveRefusesUnexpectedEntries(t *testing.T) {
+	l := newLedger(t, 0)
+	files := threeFiles()
+	stream := inspectionCiting(t, l, "in-extra", files...)
+	p, packJSON := streamPack(t, l, stream)
+	archive := writeArchive(t, p, packJSON, byDigest(files))
+	if _, err := verifyArchive(t, l, archive, false); err != nil {
+		t.Fatalf("the genuine archive: %v", err)
+	}
+	sum := files[0].ref.SHA256
+	for _, tt := range []struct {
+		name, why string
+		data      []byte
+	}{
+		{"../x", "climbs out", []byte("x")},
+		{"files/../pack.json", "climbs out", packJSON},
+		{"/etc/cron.d/x", "absolute", []byte("x")},
+		{"C:/Windows/x", "absolute", []byte("x")},
+		{"files\\" + sum, "backslash", files[0].data},
+		{"PACK.JSON", "letter case", packJSON},
+		{"readme.txt", "letter case", []byte("x")},
+		{"files/" + strings.ToUpper(sum), "letter case", files[0].data},
+		{"files/" + strings.ToUpper(files[2].ref.SHA256) + "0", "not part of an evidence archive", files[0].data},
+		{"files/" + sum + ".exe", "not part of an evidence archive", files[0].data},
+		{"files/", "not part of an evidence archive", nil},
+		{"pack.json.lnk", "not part of an evidence archive", []byte("x")},
+		{"notes.txt", "not part of an evidence archive", []byte("x")},
+	} {
+		forged := withEntries(t, archive, nil, func(zw *zip.Writer) { addEntry(zw, tt.name, zip.Store, tt.data) })
+		_, err := seal.OpenArchive(bytes.NewReader(forged), int64(len(forged)))
+		if err == nil || !strings.Contains(err.Error(), tt.why) {
+			t.Errorf("an archive also holding %q: err = %v, want it refused (%s)", tt.name, err, tt.why)
+		}
+	}
+	// The same cited file twice, once in other letter case of the folder.
+	forged := withEntries(t, archive, nil, func(zw *zip.Writer) { addEntry(zw, "FILES/"+sum, zip.Store, files[0].data) })
+	if _, err := seal.OpenArchive(bytes.NewReader(forged), int64(len(forged))); err == nil || !strings.Contains(err.Error(), "letter case") {
+		t.Errorf("files/ and FILES/ of one digest: err = %v", err)
+	}
+	// A file no event cites, under a well-formed name.
+	other := newEvidenceFile("x.png", "image/png", []byte("not cited by any event"))
+	forged = withEntries(t, archive, nil, func(zw *zip.Writer) { addEntry(zw, "files/"+other.ref.SHA256, zip.Store, other.data) })
+	rep, err := verifyArchive(t, l, forged, true)
+	if err == nil || !seal.IsVerificationError(err) || !strings.Contains(err.Error(), "no event of the pack cites") ||
+		!strings.Contains(strings.Join(rep.Lines, "\n"), "UNEXPECTED: the archive holds files/"+other.ref.SHA256) {
+		t.Errorf("an archive with an uncited file: err = %v, lines %q", err, rep.Lines)
+	}
+}
+
+// TestArchiveRefusesCompressedFiles: a cited file stored compressed is
+// refused without being read (it could inflate to any size; the ledger
+// stores files uncompressed), even when its bytes are those cited; so is
+// a pack.json or README.txt whose directory entry is too large.
+func TestArchiveRefusesCompressedFiles(t *testing.T) {
+	l := newLedger(t, 0)
+	files := threeFiles()
+	stream := inspectionCiting(t, l, "in-deflate", files...)
+	p, packJSON := streamPack(t, l, stream)
+	archive := writeArchive(t, p, packJSON, byDigest(files))
+	sum := files[0].ref.SHA256
+	isFirst := func(name string) bool { return name == "files/"+sum }
+
+	deflated := withEntries(t, archive, isFirst, func(zw *zip.Writer) { addEntry(zw, "files/"+sum, zip.Deflate, files[0].data) })
+	rep, err := verifyArchive(t, l, deflated, false)
+	if err == nil || len(rep.Altered) != 2 || !strings.Contains(rep.Altered[0].Reason, "stored compressed") {
+		t.Errorf("the genuine bytes stored compressed: err = %v, report %+v", err, rep)
+	}
+
+	// A deflate bomb under a cited name: 64 MiB of zeros in 64 KiB.
+	bomb := withEntries(t, archive, isFirst, func(zw *zip.Writer) {
+		addEntry(zw, "files/"+sum, zip.Deflate, make([]byte, 64<<20))
+	})
+	start := time.Now()
+	rep, err = verifyArchive(t, l, bomb, false)
+	if err == nil || len(rep.Altered) != 2 || !strings.Contains(rep.Altered[0].Reason, "not read") {
+		t.Errorf("a deflate bomb: err = %v, report %+v", err, rep)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("a deflate bomb took %v", d)
+	}
+
+	// Directory entries claiming more than a pack or a note may have.
+	for _, name := range []string{"pack.json", "README.txt"} {
+		huge := withEntries(t, archive, func(n string) bool { return n == name }, func(zw *zip.Writer) {
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CompressedSize64: 4, UncompressedSize64: 1 << 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte{3, 0, 0, 0})
+		})
+		if _, err := seal.OpenArchive(bytes.NewReader(huge), int64(len(huge))); err == nil || !strings.Contains(err.Error(), "more than") {
+			t.Errorf("a %s claiming 1 TiB: err = %v", name, err)
+		}
+	}
 }

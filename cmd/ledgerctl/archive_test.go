@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -130,7 +132,9 @@ func rezip(t *testing.T, archive []byte, change func(name string, data []byte) [
 		if data = change(f.Name, data); data == nil {
 			continue // dropped
 		}
-		w, err := zw.Create(f.Name)
+		// The forger keeps each entry's method (files stored, as the
+		// ledger writes them): a compressed file is refused unread.
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: f.Method})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,6 +213,30 @@ func TestEvidenceWithFiles(t *testing.T) {
 	}
 	if code, out = ctl(t, nil, "verify-pack", dropped, "--key", pub, "--allow-missing-files"); code != exitOK || !strings.Contains(out, "Not proved: 1 cited files are not in the archive") {
 		t.Errorf("verify-pack --allow-missing-files of an archive missing a file: %d %s", code, out)
+	}
+
+	// Anything else in the archive is refused, not noted: an entry
+	// outside the archive's folders, and a file no event cites.
+	extra := func(name string, b []byte) []byte {
+		zr, _ := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, f := range zr.File {
+			zw.Copy(f)
+		}
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		w.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	code, out = ctl(t, nil, "verify-pack", writeFile(t, dir, "climbs.zip", extra("../evil.bat", []byte("x"))), "--key", pub)
+	if code != exitFail || !strings.Contains(out, "NOT VERIFIED") || !strings.Contains(out, `"../evil.bat"`) {
+		t.Errorf("verify-pack of an archive also holding ../evil.bat: %d %s", code, out)
+	}
+	uncited := sha256.Sum256([]byte("uncited"))
+	code, out = ctl(t, nil, "verify-pack", writeFile(t, dir, "uncited.zip", extra("files/"+hex.EncodeToString(uncited[:]), []byte("uncited"))), "--key", pub)
+	if code != exitFail || !strings.Contains(out, "NOT VERIFIED") || !strings.Contains(out, "no event of the pack cites") {
+		t.Errorf("verify-pack of an archive also holding an uncited file: %d %s", code, out)
 	}
 
 	// The plain pack keeps working.
