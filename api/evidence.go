@@ -164,7 +164,11 @@ func (e *Evidence) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.ContentLength > limit || multipart && r.ContentLength > limit+multipartSlack {
+	bodyLimit := limit // a raw body is the file
+	if multipart {
+		bodyLimit = limit + multipartSlack // the file, its boundaries and part headers
+	}
+	if r.ContentLength > bodyLimit {
 		e.refuse("size")
 		WriteProblem(w, r, tooLarge(limit))
 		return
@@ -187,7 +191,9 @@ func (e *Evidence) upload(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	br := bufio.NewReaderSize(body, 64<<10)
+	// What fails in reading the file is the request's fault (cut short,
+	// a broken form); what fails beyond it is the store's.
+	br := bufio.NewReaderSize(bodyReader{body}, 64<<10)
 	head, err := br.Peek(evidence.SniffLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		WriteProblem(w, r, readProblem(err, limit))
@@ -219,18 +225,39 @@ func (e *Evidence) upload(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, readProblem(err, limit))
 		return
 	}
+	// From here until the upload is recorded, nobody in this process
+	// deletes the bytes (the collector, a refused upload of the same
+	// file); every failure deletes them unless the ledger knows them.
+	unlock := e.Index.Files.Lock(info.SHA256)
+	defer unlock()
+	// The bytes are stored: what follows goes on if the client goes away
+	// now, or they would stay stored without counting against the
+	// unit's quota.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	// Put may have found the bytes stored already, and they may have been
+	// deleted (collected) before the lock was taken.
+	if _, err := e.Store.Stat(rctx, info.SHA256); err != nil {
+		WriteProblem(w, r, storeGone(err))
+		return
+	}
 	if multipart {
 		// Whatever follows the file (another part) is not taken.
 		if err := e.restOfForm(body); err != nil {
-			e.dropIfUnknown(ctx, info.SHA256)
+			e.dropLocked(rctx, info.SHA256)
 			e.refuse("request")
 			WriteProblem(w, r, err)
 			return
 		}
 	}
 	if needZip {
-		if mediaType, err = e.sniffZip(ctx, info); err != nil {
-			e.dropIfUnknown(ctx, info.SHA256)
+		if mediaType, err = e.sniffZip(rctx, info); err != nil {
+			e.dropLocked(rctx, info.SHA256)
+			var mt *evidence.MediaTypeError
+			if !errors.As(err, &mt) {
+				WriteProblem(w, r, storeProblem(err))
+				return
+			}
 			e.refuse("media_type")
 			WriteProblem(w, r, mediaProblem(name, err))
 			return
@@ -238,7 +265,7 @@ func (e *Evidence) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	release, err := e.Index.Reserve(unit, info.SHA256, info.Size, e.UnitQuota)
 	if err != nil {
-		e.dropIfUnknown(ctx, info.SHA256)
+		e.dropLocked(rctx, info.SHA256)
 		e.refuse("quota")
 		WriteProblem(w, r, quotaProblem(err))
 		return
@@ -250,16 +277,27 @@ func (e *Evidence) upload(w http.ResponseWriter, r *http.Request) {
 		Actor:         domain.Actor{ID: p.Subject, Unit: unit},
 		CorrelationID: middleware.GetReqID(ctx),
 	}
-	res, err := command.Execute(ctx, e.Handler, evdomain.Stream(info.SHA256), cmd, func() *evdomain.File { return &evdomain.File{} },
+	res, err := command.Execute(rctx, e.Handler, evdomain.Stream(info.SHA256), cmd, func() *evdomain.File { return &evdomain.File{} },
 		func(f *evdomain.File, m domain.Meta) ([]domain.Event, error) {
 			return f.RecordUpload(evdomain.RecordUpload{Evidence: ref, Unit: unit}, m)
 		})
 	if err != nil {
+		// The append may have happened all the same (a timeout after
+		// the commit): the index reads the file's stream before the
+		// bytes are dropped, and keeps them if it cannot.
+		if e.Index.Refresh(rctx, info.SHA256) == nil {
+			e.dropLocked(rctx, info.SHA256)
+		}
 		WriteProblem(w, r, withField(err, "file"))
 		return
 	}
-	if err := e.Index.Refresh(context.WithoutCancel(ctx), info.SHA256); err != nil {
+	if err := e.Index.Refresh(rctx, info.SHA256); err != nil {
 		WriteProblem(w, r, err)
+		return
+	}
+	// Another replica's collector may have deleted the bytes meanwhile.
+	if _, err := e.Store.Stat(rctx, info.SHA256); err != nil {
+		WriteProblem(w, r, storeGone(err))
 		return
 	}
 	status, outcome := http.StatusCreated, "created"
@@ -373,14 +411,50 @@ func (e *Evidence) sniffZip(ctx context.Context, info evidence.Info) (string, er
 	return evidence.SniffZip(evidence.ReaderAt(f), f.Info().Size)
 }
 
-// dropIfUnknown deletes the bytes of a refused upload, unless the ledger
+// dropLocked deletes the bytes of a refused upload, unless the ledger
 // has the file from elsewhere (an upload or a citation): those bytes are
-// someone's.
-func (e *Evidence) dropIfUnknown(ctx context.Context, sha256 string) {
+// someone's. The caller holds the file's lock (Index.Files).
+func (e *Evidence) dropLocked(ctx context.Context, sha256 string) {
 	if en, _ := e.Index.Lookup(sha256); en.File.Events > 0 || en.Referenced() {
 		return
 	}
 	_ = e.Store.Delete(context.WithoutCancel(ctx), sha256)
+}
+
+// recordTimeout bounds the recording of an upload once its bytes are
+// stored, whether or not the client still waits.
+const recordTimeout = 30 * time.Second
+
+// storeGone answers an upload whose bytes vanished before its upload was
+// recorded (collected at that moment): the client sends the file again.
+func storeGone(err error) error {
+	if !errors.Is(err, evidence.ErrNotFound) {
+		return storeProblem(err)
+	}
+	return &Problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable,
+		Detail: "the file was removed from the evidence store while it was being received (an old copy was being collected): please upload it again", Field: "file"}
+}
+
+// storeProblem answers a failure of the evidence store (a full disk, an
+// unreachable bucket): the cause goes to the log, not to the client.
+func storeProblem(err error) error {
+	return fmt.Errorf("%w: %w", &Problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable,
+		Detail: "the evidence store could not keep the file just now; nothing was recorded: please upload it again later", Field: "file"}, err)
+}
+
+// errBodyRead marks a failure to read the request body (the client or
+// the connection), as opposed to a failure of the store.
+var errBodyRead = errors.New("reading the request body")
+
+// bodyReader marks the errors of reading the file from the request.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("%w: %w", errBodyRead, err)
+	}
+	return n, err
 }
 
 // contentDigest reads an RFC 9530 Content-Digest field: the sha-256
@@ -443,13 +517,17 @@ func mediaProblem(name string, err error) error {
 	return NewProblem(http.StatusUnsupportedMediaType, fmt.Sprintf("the file %q is refused: %s", name, mt.Error()), "file")
 }
 
-// readProblem is the answer when reading the body fails.
+// readProblem is the answer when storing the body fails: too large, the
+// body cut short, or the store failing (whose cause is not told).
 func readProblem(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	switch {
+	case errors.As(err, &tooBig):
 		return tooLarge(limit)
+	case errors.Is(err, errBodyRead):
+		return NewProblem(http.StatusBadRequest, "the file could not be read to its end: the upload was cut short on the way; nothing was kept, send it again", "file")
 	}
-	return NewProblem(http.StatusBadRequest, "the file could not be read to its end: "+err.Error(), "file")
+	return storeProblem(err)
 }
 
 func sizeText(n int64) string {
@@ -465,16 +543,46 @@ func sizeText(n int64) string {
 }
 
 // mayRead reports whether p may read the file: the office reads every
-// file (it reads every event); anyone else, if it may read an event that
-// cites the file (the unit of that event is in its scope, as for audit
-// history), or, while no event cites the file, if it is an uploader of it.
-func (e *Evidence) mayRead(ctx context.Context, p Principal, en evidence.Entry, citing bool) (bool, error) {
+// file (it reads every event); anyone else if it has a standing upload of
+// the file for a unit still in its scope (whoever else uploaded or cited
+// the same bytes), or if it may read an event that cites the file (the
+// unit of that event is in its scope, as for audit history). Whether an
+// event outside its scope cites the file never shows.
+func (e *Evidence) mayRead(ctx context.Context, p Principal, en evidence.Entry) (bool, error) {
 	if p.Has(RoleOffice) {
 		return true, nil
 	}
 	v := e.Scope.view(p)
+	inScope := func(unit string) (bool, error) {
+		if unit == "" {
+			return false, nil // above units: the office's only
+		}
+		in, err := v.covers(ctx, unit)
+		if refusal(err) {
+			return false, nil
+		}
+		return in, err
+	}
+	for _, u := range en.File.Uploads {
+		if u.By != p.Subject {
+			continue
+		}
+		if in, err := inScope(u.Unit); err != nil || in {
+			return in, err
+		}
+	}
+	_, ok, err := e.citingInScope(ctx, p, en)
+	return ok, err
+}
+
+// citingInScope returns the first event citing the file that p may read.
+func (e *Evidence) citingInScope(ctx context.Context, p Principal, en evidence.Entry) (evidence.Ref, bool, error) {
+	v := e.Scope.view(p)
 	for _, ref := range en.Refs {
 		if ref.Unit == "" {
+			if p.Has(RoleOffice) {
+				return ref, true, nil
+			}
 			continue // above units: the office's only
 		}
 		in, err := v.covers(ctx, ref.Unit)
@@ -482,23 +590,38 @@ func (e *Evidence) mayRead(ctx context.Context, p Principal, en evidence.Entry, 
 			continue
 		}
 		if err != nil {
-			return false, err
+			return evidence.Ref{}, false, err
 		}
 		if in {
-			return true, nil
+			return ref, true, nil
 		}
 	}
-	if en.Referenced() && !citing {
-		// Once cited, the file is read under the citing events' scope:
-		// an uploader outside it no longer reads it.
-		return false, nil
+	return evidence.Ref{}, false, nil
+}
+
+// shownAs is the name and media type p is told of the file: those of its
+// own standing upload, else those of a citing event it may read, else the
+// digest and application/octet-stream. Another unit's upload, whose name
+// may be private, is never shown.
+func (e *Evidence) shownAs(ctx context.Context, p Principal, en evidence.Entry) (name, mediaType string, err error) {
+	if up, ok := en.UploadBy(p.Subject); ok {
+		return up.Name, up.MediaType, nil
 	}
-	for _, u := range en.File.Uploads {
-		if u.By == p.Subject {
-			return true, nil
+	ref, ok, err := e.citingInScope(ctx, p, en)
+	if err != nil {
+		return "", "", err
+	}
+	name, mediaType = en.SHA256, ""
+	if ok {
+		if ref.Name != "" {
+			name = ref.Name
 		}
+		mediaType, _, _ = mime.ParseMediaType(ref.MediaType)
 	}
-	return false, nil
+	if mediaType == "" {
+		mediaType = "application/octet-stream"
+	}
+	return name, mediaType, nil
 }
 
 // download serves a file. Scope is decided before existence: a file out
@@ -520,7 +643,7 @@ func (e *Evidence) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	en, _ := e.Index.Lookup(sum)
-	ok, err := e.mayRead(ctx, p, en, false)
+	ok, err := e.mayRead(ctx, p, en)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
@@ -551,18 +674,12 @@ func (e *Evidence) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	name, mediaType := sum, ""
-	if up, ok := en.Upload(); ok {
-		name, mediaType = up.Name, up.MediaType
-	}
-	if mediaType == "" {
-		head := make([]byte, evidence.SniffLen)
-		n, _ := io.ReadFull(f, head)
-		mediaType, _, _ = strings.Cut(http.DetectContentType(head[:n]), ";")
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			WriteProblem(w, r, err)
-			return
-		}
+	// Never sniffed: a file served as text/html would run in the
+	// ledger's origin.
+	name, mediaType, err := e.shownAs(ctx, p, en)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", mediaType)
@@ -701,7 +818,7 @@ func (e *Evidence) checkCited(ctx context.Context, p Principal, body any) error 
 			return errIndexNotReady
 		}
 		en, _ := e.Index.Lookup(c.ref.SHA256)
-		ok, err := e.mayRead(ctx, p, en, true)
+		ok, err := e.mayRead(ctx, p, en)
 		if err != nil {
 			return err
 		}
@@ -730,16 +847,54 @@ func (e *Evidence) checkCited(ctx context.Context, p Principal, body any) error 
 			return NewProblem(http.StatusUnprocessableEntity, fmt.Sprintf("%s: the stored file %s has %d bytes, not %d: cite the reference the upload answered",
 				c.path, c.ref.SHA256, info.Size, c.ref.Size), c.path+".size")
 		}
-		if up, ok := en.Upload(); ok {
-			declared, _, _ := mime.ParseMediaType(c.ref.MediaType)
-			if declared != up.MediaType {
-				e.refuse("citation")
-				return NewProblem(http.StatusUnprocessableEntity, fmt.Sprintf("%s: the stored file %s is %s (as its bytes show), not %s",
-					c.path, c.ref.SHA256, up.MediaType, c.ref.MediaType), c.path+".media_type")
-			}
+		known, err := e.mediaTypeFor(ctx, p, en)
+		if err != nil {
+			return err
+		}
+		if declared, _, _ := mime.ParseMediaType(c.ref.MediaType); known != "" && declared != known {
+			e.refuse("citation")
+			return NewProblem(http.StatusUnprocessableEntity, fmt.Sprintf("%s: the stored file %s is %s (as its bytes show), not %s",
+				c.path, c.ref.SHA256, known, c.ref.MediaType), c.path+".media_type")
 		}
 	}
 	return nil
+}
+
+// mediaTypeFor is the media type a citation by p is held to: that of p's
+// own standing upload, else of a standing upload for a unit in p's scope,
+// else of a citing event p may read ("" if none: nothing to hold it to).
+// Another unit's private upload is never consulted: for a legacy office
+// file its kind comes from its name, and would tell that upload apart.
+func (e *Evidence) mediaTypeFor(ctx context.Context, p Principal, en evidence.Entry) (string, error) {
+	if up, ok := en.UploadBy(p.Subject); ok {
+		return up.MediaType, nil
+	}
+	v := e.Scope.view(p)
+	for _, u := range en.File.Uploads {
+		if u.Unit == "" && !p.Has(RoleOffice) {
+			continue
+		}
+		in := p.Has(RoleOffice)
+		if !in {
+			var err error
+			in, err = v.covers(ctx, u.Unit)
+			if refusal(err) {
+				continue
+			}
+			if err != nil {
+				return "", err
+			}
+		}
+		if in {
+			return u.MediaType, nil
+		}
+	}
+	ref, ok, err := e.citingInScope(ctx, p, en)
+	if err != nil || !ok {
+		return "", err
+	}
+	mt, _, _ := mime.ParseMediaType(ref.MediaType)
+	return mt, nil
 }
 
 // observe tells the index at once of the citations a command recorded,

@@ -198,8 +198,9 @@ func (s *Server) OpenAPI() map[string]any {
 		download["500"] = map[string]any{"description": "Type /problems/evidence-tampered: the stored file no longer matches its digest and is not served",
 			"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
 		paths["/v1/evidence/{sha256}"] = map[string]any{"get": map[string]any{
-			"summary": "Download an evidence file, its bytes checked against its SHA-256 first. Readable by whoever may read an event citing it; " +
-				"before any event cites it, by its uploader only. Out of scope and not stored are the same 403 (the office is told 404).",
+			"summary": "Download an evidence file, its bytes checked against its SHA-256 first. Readable by whoever may read an event citing it, " +
+				"and by whoever has a standing upload of it for a unit in its scope. Out of scope and not stored are the same 403 " +
+				"(the office, and a caller in scope of the file, are told 404).",
 			"x-roles":    historyRoles,
 			"parameters": []any{pathParam("sha256"), header("Range", "bytes=first-last"), header("If-None-Match", "the ETag held")},
 			"responses":  download,

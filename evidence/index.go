@@ -41,6 +41,10 @@ type Index struct {
 	pos      eventlog.Position
 	ready    atomic.Bool
 	events   atomic.Uint64 // events read, for the readiness details
+
+	// Files is the lock of each file's bytes, shared by the upload route
+	// and the collector of this process (both hold the index).
+	Files Locks
 }
 
 type refKey struct {
@@ -60,6 +64,10 @@ type Ref struct {
 	Type     string            `json:"type"`
 	Unit     string            `json:"unit"` // the unit in scope of the citing event
 	Position eventlog.Position `json:"position"`
+	// Name and MediaType are those the citing event gives the file:
+	// each citation has its own.
+	Name      string `json:"name,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
 }
 
 // Entry is what the index knows of one file: a copy, safe to keep.
@@ -72,13 +80,16 @@ type Entry struct {
 // Referenced reports whether any event cites the file.
 func (e Entry) Referenced() bool { return len(e.Refs) > 0 }
 
-// Upload returns the standing upload the file's size and media type are
-// taken from (the first), if there is one.
-func (e Entry) Upload() (evdomain.Upload, bool) {
-	if len(e.File.Uploads) == 0 {
-		return evdomain.Upload{}, false
+// UploadBy returns the standing upload of subject, if it has one (the
+// latest, when it uploaded the file for several units). Each upload has
+// its own name and media type: another's is not this subject's to see.
+func (e Entry) UploadBy(subject string) (evdomain.Upload, bool) {
+	for i := len(e.File.Uploads) - 1; i >= 0; i-- {
+		if u := e.File.Uploads[i]; u.By == subject {
+			return u, true
+		}
 	}
-	return e.File.Uploads[0], true
+	return evdomain.Upload{}, false
 }
 
 // NewIndex returns an empty index of log; Run or CatchUp fills it.
@@ -260,27 +271,35 @@ func (x *Index) applyRefs(e eventlog.Event) {
 	if json.Unmarshal(e.Payload, &v) != nil {
 		return
 	}
-	var sums []string
-	collectRefs(v, false, &sums)
-	if len(sums) == 0 {
+	var cited []citedRef
+	collectRefs(v, false, &cited)
+	if len(cited) == 0 {
 		return
 	}
-	ref := Ref{Stream: e.Stream, Version: e.Version, Type: e.Type, Unit: e.Unit, Position: e.Position}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, s := range sums {
-		en := x.entry(s)
-		en.refs[refKey{e.Stream, e.Version}] = ref
+	for _, c := range cited {
+		en := x.entry(c.sha256)
+		key := refKey{e.Stream, e.Version}
+		if _, ok := en.refs[key]; ok {
+			continue // the first reference of an event to the file names it
+		}
+		en.refs[key] = Ref{Stream: e.Stream, Version: e.Version, Type: e.Type, Unit: e.Unit, Position: e.Position, Name: c.name, MediaType: c.mediaType}
 	}
 }
 
-// collectRefs finds the sha256 of every element of every "evidence" list.
-func collectRefs(v any, inEvidence bool, out *[]string) {
+// citedRef is one element of an "evidence" list.
+type citedRef struct{ sha256, name, mediaType string }
+
+// collectRefs finds every element of every "evidence" list.
+func collectRefs(v any, inEvidence bool, out *[]citedRef) {
 	switch v := v.(type) {
 	case map[string]any:
 		if inEvidence {
 			if s, ok := v["sha256"].(string); ok && ValidDigest(s) {
-				*out = append(*out, s)
+				name, _ := v["name"].(string)
+				mt, _ := v["media_type"].(string)
+				*out = append(*out, citedRef{s, name, mt})
 			}
 			return
 		}
@@ -397,21 +416,24 @@ func (x *Index) Reserve(unit, sha256 string, size, quota int64) (release func(),
 
 // Due lists the files to collect at cutoff (now minus the grace period):
 // those with standing uploads, none since cutoff, that no event cites.
-// It also lists files collected already, whose bytes a crash may have
-// left behind (deleting them again costs nothing).
-func (x *Index) Due(cutoff time.Time) (collect, leftovers []string) {
+// It also lists the files whose collection was recorded before
+// deleteBefore, that no event cites and nobody uploaded since: their bytes
+// are to be deleted (deleting them again costs nothing).
+func (x *Index) Due(cutoff, deleteBefore time.Time) (collect, collected []string) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	for sum, en := range x.files {
 		switch {
 		case len(en.refs) > 0:
 		case en.file.Collected:
-			leftovers = append(leftovers, sum)
+			if en.file.CollectedAt.Before(deleteBefore) {
+				collected = append(collected, sum)
+			}
 		case len(en.file.Uploads) > 0 && en.file.LastUpload().Before(cutoff):
 			collect = append(collect, sum)
 		}
 	}
 	slices.Sort(collect)
-	slices.Sort(leftovers)
-	return collect, leftovers
+	slices.Sort(collected)
+	return collect, collected
 }

@@ -57,7 +57,7 @@ func TestIndexAppliesEachEventOnce(t *testing.T) {
 	if len(e.File.Uploads) != 2 || idx.Used("u1") != 100 || idx.Used("u2") != 100 {
 		t.Fatalf("uploads %+v, used u1 %d u2 %d; want two uploads of 100 bytes", e.File.Uploads, idx.Used("u1"), idx.Used("u2"))
 	}
-	if collect, _ := idx.Due(time.Now().Add(time.Hour)); len(collect) != 1 {
+	if collect, _ := idx.Due(time.Now().Add(time.Hour), time.Time{}); len(collect) != 1 {
 		t.Errorf("due %v, want the uncited file", collect)
 	}
 	// A citation nested in a payload, and a payload that only mentions
@@ -82,7 +82,7 @@ func TestIndexAppliesEachEventOnce(t *testing.T) {
 	if e, _ := idx.Lookup(sum); len(e.Refs) != 1 || e.Refs[0].Stream != stream || e.Refs[0].Unit != "u1" {
 		t.Errorf("citations %+v, want the one in %s", e.Refs, stream)
 	}
-	if collect, _ := idx.Due(time.Now().Add(time.Hour)); len(collect) != 0 {
+	if collect, _ := idx.Due(time.Now().Add(time.Hour), time.Time{}); len(collect) != 0 {
 		t.Errorf("due %v: a cited file is never due", collect)
 	}
 	// Quota: a file the unit holds costs nothing more; another would.

@@ -178,8 +178,9 @@ func (m *Main) runCollector(bg context.Context) {
 		if err != nil && !errors.Is(err, evidence.ErrNotReady) {
 			m.logger.Warn("evidence collector", "err", err)
 		}
-		if len(res.Collected) > 0 || len(res.Kept) > 0 {
-			m.logger.Info("evidence collector collected uploads nobody cited", "files", len(res.Collected), "bytes", res.Bytes, "kept", len(res.Kept))
+		if len(res.Recorded) > 0 || len(res.Collected) > 0 || len(res.Kept) > 0 {
+			m.logger.Info("evidence collector: uploads nobody cited", "recorded_collected", len(res.Recorded),
+				"deleted_files", len(res.Collected), "deleted_bytes", res.Bytes, "kept", len(res.Kept))
 		}
 		m.cleanTemporary(ctx)
 	})
