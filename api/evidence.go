@@ -251,7 +251,7 @@ func (e *Evidence) upload(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if needZip {
-		if mediaType, err = e.sniffZip(rctx, info); err != nil {
+		if mediaType, err = e.sniffWhole(rctx, info, name); err != nil {
 			e.dropLocked(rctx, info.SHA256)
 			var mt *evidence.MediaTypeError
 			if !errors.As(err, &mt) {
@@ -401,14 +401,15 @@ func checkName(name, field string) error {
 	return err
 }
 
-// sniffZip decides what a stored zip archive is.
-func (e *Evidence) sniffZip(ctx context.Context, info evidence.Info) (string, error) {
+// sniffWhole decides what a stored zip archive or legacy office file is
+// from the whole of it, and that its name fits that kind.
+func (e *Evidence) sniffWhole(ctx context.Context, info evidence.Info, name string) (string, error) {
 	f, err := e.Store.Open(ctx, info.SHA256)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	return evidence.SniffZip(evidence.ReaderAt(f), f.Info().Size)
+	return evidence.SniffFile(evidence.ReaderAt(f), f.Info().Size, name)
 }
 
 // dropLocked deletes the bytes of a refused upload, unless the ledger

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -266,7 +268,7 @@ func TestEvidenceLimits(t *testing.T) {
 		z.Close()
 		return buf.Bytes()
 	}
-	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, photo(6, 600)[16:]...)
+	ole := oleWorkbook()
 	for _, tc := range []struct {
 		name, file string
 		b          []byte
@@ -280,7 +282,8 @@ func TestEvidenceLimits(t *testing.T) {
 		{"a zip that is no document", "材料.zip", zipOf("a.txt"), "application/zip", 415, ""},
 		{"a Word document with macros", "报告.docm", zipOf("[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"), "", 415, ""},
 		{"a PDF", "会议记录.pdf", []byte("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"), "", 201, evstore.PDF},
-		{"a JPEG declared a PDF", "照片.pdf", photo(8, 400), "application/pdf", 201, evstore.JPEG},
+		{"a JPEG declared a PDF, named .jpg", "照片.jpg", photo(8, 400), "application/pdf", 201, evstore.JPEG},
+		{"a JPEG named .pdf", "照片.pdf", photo(8, 401), "application/pdf", 415, ""},
 		{"a Word document", "报告.docx", zipOf("[Content_Types].xml", "_rels/.rels", "word/document.xml"), "", 201, evstore.DOCX},
 		{"a spreadsheet", "台账.xlsx", zipOf("[Content_Types].xml", "xl/workbook.xml"), "", 201, evstore.XLSX},
 		{"a legacy spreadsheet, by its name", "台账.xls", ole, "", 201, evstore.XLS},
@@ -657,4 +660,27 @@ func TestEvidenceCollector(t *testing.T) {
 	if used := d.ev.Index.Used("u2"); used != 500 {
 		t.Errorf("u2 uses %d bytes, want 500 (the cited file)", used)
 	}
+}
+
+// oleWorkbook is the smallest legacy Excel file the sniffing accepts: the
+// compound-file signature, 512-byte sectors, and a directory whose root
+// entry is followed by the "Workbook" stream (each entry 128 bytes: the
+// name in UTF-16, its length in bytes with the terminator, its type).
+func oleWorkbook() []byte {
+	b := make([]byte, 1024)
+	copy(b, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
+	binary.LittleEndian.PutUint16(b[30:], 9)
+	for slot, e := range []struct {
+		name string
+		typ  byte
+	}{{"Root Entry", 5}, {"Workbook", 2}} {
+		entry := b[512+128*slot : 512+128*(slot+1)]
+		u := utf16.Encode([]rune(e.name))
+		for i, c := range u {
+			binary.LittleEndian.PutUint16(entry[2*i:], c)
+		}
+		binary.LittleEndian.PutUint16(entry[64:], uint16(2*len(u)+2))
+		entry[66] = e.typ
+	}
+	return b
 }
