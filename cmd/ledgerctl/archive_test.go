@@ -153,12 +153,11 @@ func rezip(t *testing.T, archive []byte, change func(name string, data []byte) [
 // a plain pack still verifies and says the files were not checked.
 func TestEvidenceWithFiles(t *testing.T) {
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "seal.key")
-	code, out := ctl(t, nil, "keygen", "--name", "test-ledger", "--out", keyFile)
-	if code != exitOK {
-		t.Fatalf("keygen: %d %s", code, out)
-	}
-	pub := strings.TrimSpace(strings.Split(out, "\n")[0])
+	keyFile, pub := mustKeygen(t, dir)
+	var (
+		code int
+		out  string
+	)
 	l := newSealedLedger(t, 1, 300, keyFile)
 	store, err := evidence.OpenDir(t.TempDir())
 	if err != nil {
@@ -255,12 +254,11 @@ func TestEvidenceWithFiles(t *testing.T) {
 // verify-pack then reports it); a token out of scope is told so.
 func TestEvidenceWithFilesRefusesBadFiles(t *testing.T) {
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "seal.key")
-	code, out := ctl(t, nil, "keygen", "--name", "test-ledger", "--out", keyFile)
-	if code != exitOK {
-		t.Fatalf("keygen: %d %s", code, out)
-	}
-	pub := strings.TrimSpace(strings.Split(out, "\n")[0])
+	keyFile, pub := mustKeygen(t, dir)
+	var (
+		code int
+		out  string
+	)
 	l := newSealedLedger(t, 1, 300, keyFile)
 	store, err := evidence.OpenDir(t.TempDir())
 	if err != nil {
@@ -322,12 +320,11 @@ func TestEvidenceWithFilesRefusesBadFiles(t *testing.T) {
 // file checked; one flipped byte in one of its files is refused.
 func TestDemoStreamArchive(t *testing.T) {
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "seal.key")
-	code, out := ctl(t, nil, "keygen", "--name", "test-ledger", "--out", keyFile)
-	if code != exitOK {
-		t.Fatalf("keygen: %d %s", code, out)
-	}
-	pub := strings.TrimSpace(strings.Split(out, "\n")[0])
+	keyFile, pub := mustKeygen(t, dir)
+	var (
+		code int
+		out  string
+	)
 	store, err := evidence.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -192,3 +192,15 @@ func TestVerifiableHistoryFromTheCommandLine(t *testing.T) {
 		t.Error("after a failed audit, the saved checkpoint no longer matches the honest ledger")
 	}
 }
+
+// mustKeygen makes a checkpoint signing key in dir with ledgerctl keygen,
+// returning its file and the verifier key keygen prints first.
+func mustKeygen(t *testing.T, dir string) (keyFile, verifier string) {
+	t.Helper()
+	keyFile = filepath.Join(dir, "seal.key")
+	code, out := ctl(t, nil, "keygen", "--name", "test-ledger", "--out", keyFile)
+	if code != exitOK {
+		t.Fatalf("keygen: %d %s", code, out)
+	}
+	return keyFile, strings.TrimSpace(strings.Split(out, "\n")[0])
+}

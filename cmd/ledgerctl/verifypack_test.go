@@ -53,12 +53,7 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 // was altered.
 func TestVerifyPackReformatted(t *testing.T) {
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "seal.key")
-	code, out := ctl(t, nil, "keygen", "--name", "test-ledger", "--out", keyFile)
-	if code != exitOK {
-		t.Fatalf("keygen: %d %s", code, out)
-	}
-	pub := strings.TrimSpace(strings.Split(out, "\n")[0])
+	keyFile, pub := mustKeygen(t, dir)
 	l := newSealedLedger(t, 1, 600, keyFile)
 	stream := ""
 	all, _ := l.log.ReadAll(context.Background(), eventlog.Start, 10000)
