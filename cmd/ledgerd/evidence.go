@@ -27,6 +27,10 @@ type EvidenceConfig struct {
 	Grace        time.Duration // how long an upload nobody cites is kept
 	External     bool          // commands may cite files the store does not hold
 	CollectEvery time.Duration // how often the collector looks
+	// CollectMargin is how long after a collection is recorded its bytes
+	// are kept: longer than any command that checked the file before may
+	// take to land its citation.
+	CollectMargin time.Duration
 }
 
 // The defaults: 50 MiB a file, 2 GiB a unit, three days to cite an upload.
@@ -47,10 +51,12 @@ func (c *EvidenceConfig) flags(fs *flag.FlagSet, def func(env, fallback string) 
 	fs.Var(boolText{&text.external}, "evidence-external-refs", "let commands cite evidence files the store does not hold: true or false (LEDGER_EVIDENCE_EXTERNAL_REFS)")
 	text.every = def("LEDGER_EVIDENCE_COLLECT_EVERY", "1h")
 	fs.StringVar(&text.every, "evidence-collect-every", text.every, "how often uploads nobody cites are looked for, e.g. 1h (LEDGER_EVIDENCE_COLLECT_EVERY)")
+	text.margin = def("LEDGER_EVIDENCE_COLLECT_MARGIN", evidence.DefaultSafetyMargin.String())
+	fs.StringVar(&text.margin, "evidence-collect-margin", text.margin, "how long a collected file's bytes are kept after the collection is recorded, at least 1m (LEDGER_EVIDENCE_COLLECT_MARGIN)")
 }
 
 // evidenceText is the flags' text, parsed once they are all read.
-type evidenceText struct{ maxSize, quota, grace, external, every string }
+type evidenceText struct{ maxSize, quota, grace, external, every, margin string }
 
 // finish completes the configuration after the flags are parsed.
 func (c *EvidenceConfig) finish(log connect.Config, text evidenceText) error {
@@ -69,6 +75,9 @@ func (c *EvidenceConfig) finish(log connect.Config, text evidenceText) error {
 	}
 	if c.CollectEvery, err = time.ParseDuration(text.every); err != nil || c.CollectEvery <= 0 {
 		return fmt.Errorf("--evidence-collect-every (LEDGER_EVIDENCE_COLLECT_EVERY) %q: want a positive duration such as 1h", text.every)
+	}
+	if c.CollectMargin, err = time.ParseDuration(text.margin); err != nil || c.CollectMargin < time.Minute {
+		return fmt.Errorf("--evidence-collect-margin (LEDGER_EVIDENCE_COLLECT_MARGIN) %q: want a duration of at least 1m such as 10m (a command that checked a file must have landed by then)", text.margin)
 	}
 	if c.Dir == "" {
 		if log.EventStore == connect.Embedded {
@@ -170,7 +179,7 @@ func (m *Main) evidenceCheck() api.Check {
 // record the same collection twice.
 func (m *Main) runCollector(bg context.Context) {
 	c := &evidence.Collector{Store: m.evidenceStore, Index: m.evidenceIndex, Handler: command.NewHandler(m.writes, catalog.New()),
-		Grace: m.cfg.Evidence.Grace, Logger: m.logger}
+		Grace: m.cfg.Evidence.Grace, SafetyMargin: m.cfg.Evidence.CollectMargin, Logger: m.logger}
 	m.every(bg, m.cfg.Evidence.CollectEvery, func(ctx context.Context) {
 		res, err := c.Collect(ctx, time.Now())
 		m.collected.WithLabelValues("files").Add(float64(len(res.Collected)))

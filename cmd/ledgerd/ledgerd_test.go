@@ -148,6 +148,8 @@ func TestConfig(t *testing.T) {
 		{name: "bad clickhouse", args: []string{"--clickhouse", "http://x"}, wantErr: "--clickhouse"},
 		{name: "bad projector switch", args: []string{"--projector", "maybe"}, wantErr: "--projector"},
 		{name: "bad watch interval", args: []string{"--watch-every", "-1s"}, wantErr: "--watch-every"},
+		{name: "collection margin too short to cover a command", args: []string{"--evidence-collect-margin", "30s"}, wantErr: "--evidence-collect-margin"},
+		{name: "collection margin not a duration", args: []string{"--evidence-collect-margin", "soon"}, wantErr: "--evidence-collect-margin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Addr != tt.want.Addr || got.Log.DataDir != "/var/lib/ledger" || got.Log.EventStore != "embedded" ||
-				!got.Projector || !got.Watcher || got.WatchEvery != time.Minute {
+				!got.Projector || !got.Watcher || got.WatchEvery != time.Minute || got.Evidence.CollectMargin != 10*time.Minute {
 				t.Errorf("config = %+v, want addr %s and the defaults", got, tt.want.Addr)
 			}
 		})
