@@ -19,17 +19,7 @@ import (
 
 func mustClient(t *testing.T) *esdb.Client {
 	t.Helper()
-	conf, err := esdb.ParseConnectionString(kurrenttest.Start(t).ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf.Logger = esdb.NoopLogging()
-	c, err := esdb.NewClient(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return clientOf(t, kurrenttest.Start(t))
 }
 
 func ctxFor(t *testing.T) context.Context {
