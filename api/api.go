@@ -41,6 +41,12 @@ type Server struct {
 	// value to Commands.Evidence so that commands citing files are checked.
 	Evidence *Evidence
 	Verifier Verifier
+	// Console, when set, mounts the web console's pages and assets at /
+	// (console.Routes); it reaches the ledger only through this API.
+	Console func(chi.Router)
+	// DevTokens, when set, mints development tokens for the console's
+	// login page (POST /v1/dev/tokens, no token needed): loopback only.
+	DevTokens *DevTokens
 	// Limits bound failed authentications per client address and
 	// expensive reads per subject; the zero value limits nothing.
 	Limits Limits
@@ -78,10 +84,17 @@ func (s *Server) Handler() http.Handler {
 	if s.Seals != nil {
 		s.Seals.PublicRoutes(r)
 	}
+	if s.Console != nil {
+		s.Console(r)
+	}
+	if s.DevTokens != nil {
+		s.DevTokens.routes(r)
+	}
 	if s.Verifier != nil {
 		r.Group(func(r chi.Router) {
 			r.Use(authenticate(s.Verifier, NewClientLimiter(s.Limits.AuthFailures, s.Limits.AuthBurst, s.Limits.MaxClients)),
 				limitExpensive(NewClientLimiter(s.Limits.Expensive, s.Limits.ExpensiveBurst, s.Limits.MaxClients)))
+			s.sessionRoutes(r)
 			if s.Commands != nil {
 				s.Commands.Routes(r)
 			}

@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/cxzy/ledger/api"
+	"github.com/cxzy/ledger/api/console"
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
@@ -46,6 +47,10 @@ type Config struct {
 	Projector  bool          // run the projector in this process
 	Watcher    bool          // run the deadline watcher in this process
 	WatchEvery time.Duration // how often the watcher looks for missed deadlines
+	// DevLogin lets the console's login page mint development tokens
+	// (POST /v1/dev/tokens): anyone who reaches the server may act as
+	// anyone, so it needs the HS256 secret and a loopback address.
+	DevLogin bool
 	// Bearer tokens are verified in one of two modes; with neither the
 	// command API is off.
 	//
@@ -106,6 +111,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	projector, watcher := def("LEDGER_PROJECTOR", "true"), def("LEDGER_WATCHER", "true")
 	every := def("LEDGER_WATCH_EVERY", "1m")
 	leaderElect := def("LEDGER_LEADER_ELECT", "false")
+	devLogin := def("LEDGER_DEV_LOGIN", "false")
+	fs.Var(boolText{&devLogin}, "dev-login", "development only: the console's login page mints tokens for any role; needs LEDGER_JWT_SECRET and a loopback --addr: true or false (LEDGER_DEV_LOGIN)")
 	fs.Var(boolText{&leaderElect}, "leader-elect", "run the projector and watcher only while holding a Kubernetes Lease: true or false (LEDGER_LEADER_ELECT)")
 	fs.StringVar(&c.LeaseName, "leader-lease-name", def("LEDGER_LEADER_LEASE_NAME", "ledgerd"), "name of the Lease replicas elect a leader with (LEDGER_LEADER_LEASE_NAME)")
 	fs.StringVar(&c.LeaderNamespace, "leader-namespace", def("LEDGER_LEADER_NAMESPACE", ""), "namespace of the Lease; default the pod's own (LEDGER_LEADER_NAMESPACE)")
@@ -173,6 +180,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.HTTP = DefaultHTTPTimeouts
+	if c.DevLogin, err = strconv.ParseBool(devLogin); err != nil {
+		return c, fmt.Errorf("--dev-login (LEDGER_DEV_LOGIN) %q: want true or false", devLogin)
+	}
 	if c.LeaderElect, err = strconv.ParseBool(leaderElect); err != nil {
 		return c, fmt.Errorf("--leader-elect (LEDGER_LEADER_ELECT) %q: want true or false", leaderElect)
 	}
@@ -251,6 +261,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.Seal.Validate(); err != nil {
 		return err
+	}
+	if c.DevLogin {
+		switch {
+		case c.JWTSecret == "":
+			return errors.New("--dev-login (LEDGER_DEV_LOGIN) needs LEDGER_JWT_SECRET: it mints HS256 development tokens")
+		case !loopback(c.Addr):
+			return fmt.Errorf("--dev-login (LEDGER_DEV_LOGIN) lets anyone act as anyone: it is refused on %q, which is not a loopback address", c.Addr)
+		}
 	}
 	if c.LeaderElect {
 		switch {
@@ -375,7 +393,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeStores()
 		return err
 	}
-	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness(), Seals: seals, Limits: m.cfg.Limits}
+	s := &api.Server{Logger: m.logger, Registry: reg, Ready: m.readiness(), Seals: seals, Limits: m.cfg.Limits, Console: console.Routes}
 	switch {
 	case m.cfg.JWKSURL != "":
 		jwks, err := api.NewJWKS(context.Background(), m.cfg.JWKSURL, api.JWKSOptions{
@@ -390,6 +408,10 @@ func (m *Main) Run(ctx context.Context) error {
 		s.Verifier = jwks
 	case m.cfg.JWTSecret != "":
 		s.Verifier = api.HS256{Key: []byte(m.cfg.JWTSecret), MaxLifetime: m.cfg.JWTMaxLifetime}
+		if m.cfg.DevLogin {
+			m.logger.Warn("--dev-login: the console's login page mints tokens for any role; never in production")
+			s.DevTokens = &api.DevTokens{Signer: api.HS256{Key: []byte(m.cfg.JWTSecret)}}
+		}
 	default:
 		m.logger.Warn("neither LEDGER_JWT_SECRET nor LEDGER_JWKS_URL is set: the command API is off")
 	}
@@ -599,4 +621,18 @@ func (m *Main) Close() error {
 		errs = append(errs, m.log.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// loopback reports whether a listen address only accepts connections from
+// this machine: 127.0.0.0/8, ::1 or localhost.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
