@@ -15,6 +15,7 @@ import (
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/inspection"
+	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/domain/review"
@@ -189,6 +190,25 @@ func ReadRoutes() []ReadRoute {
 				{Name: "format", Type: "string", Description: "json (default) or csv"},
 			}, waitParams),
 			Result: reflect.TypeFor[TrendsAnswer](), serve: (*Reads).trends},
+		{Pattern: "/v1/views/areas", Roles: viewRoles, CSV: true,
+			Summary: "Directory of areas (片区): id, name and leader, ordered by id. A reader whose scope is restricted gets the areas its units lie in",
+			Params:  params(pagingParams, waitParams),
+			Result:  reflect.TypeFor[ListPage[projections.AreaRow]](), serve: (*Reads).areas},
+		{Pattern: "/v1/views/units", Roles: viewRoles, CSV: true,
+			Summary: "Directory of units (单位): id, name, kind, parent, area and level as the tree stands now, ordered by id; only the units of the reader's scope",
+			Params: params([]ReadParam{
+				{Name: "area", Type: "string", Description: "the units' area now"},
+				{Name: "parent", Type: "string", Description: "the units directly under this unit (it must be in the reader's scope)"},
+				{Name: "kind", Type: "string", Description: "unit kind, such as branch"},
+			}, pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.UnitRow]](), serve: (*Reads).units},
+		{Pattern: "/v1/views/groups", Roles: viewRoles, CSV: true,
+			Summary: "Directory of inspection groups (指导检查组): name, state, how many members, and what each covers now: the areas it covers units through, " +
+				"the units it covers through a unit assignment, and how many units in all. The projections keep no member names and no assignments " +
+				"that cover no unit. A reader whose scope is restricted gets the groups covering a unit of its scope (an inspector also its own group), " +
+				"with their coverage of its scope only",
+			Params: params(pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.GroupRow]](), serve: (*Reads).groups},
 		{Pattern: "/v1/views/totals", Roles: viewRoles,
 			Summary: "Campaign totals for the year-end summary: themes, pledges, reviews, shortcomings, measures, vanguards",
 			Params:  params([]ReadParam{{Name: "quarter", Type: "string", Description: "campaign quarter; empty for the whole campaign"}}, waitParams),
@@ -479,6 +499,49 @@ func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v
 	unitList(w, r, q, v, "inspections", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.InspectionRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryInspections(ctx, rd.Conn, rd.DB, f)
+	})
+}
+
+func (rd *Reads) areas(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	unitList(w, r, q, v, "areas", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.AreaRow, string, error) {
+		return projections.QueryAreas(ctx, rd.Conn, rd.DB, projections.AreaFilter{Units: units, After: after, Limit: limit})
+	})
+}
+
+func (rd *Reads) units(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f := projections.UnitFilter{Area: q.str("area"), Parent: q.str("parent"), Kind: q.str("kind")}
+	if f.Kind != "" {
+		if _, err := org.ParseKind(f.Kind); err != nil {
+			q.bad("kind", "%v", err)
+		}
+	}
+	if q.err == nil && v.unit(f.Parent) != nil {
+		q.fail(NewProblem(http.StatusForbidden, fmt.Sprintf("unit %s is outside the scope of %s", f.Parent, v.principal.Subject), "parent"))
+	}
+	unitList(w, r, q, v, "units", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.UnitRow, string, error) {
+		f.Units, f.After, f.Limit = units, after, limit
+		return projections.QueryUnits(ctx, rd.Conn, rd.DB, f)
+	})
+}
+
+func (rd *Reads) groups(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	units, none := v.restrict()
+	serveList(w, r, format, "groups", after, limit, v.position, func(ctx context.Context, after string, limit int) ([]projections.GroupRow, string, error) {
+		if none && v.group == "" {
+			return nil, "", nil
+		}
+		if none {
+			// An inspector of a group that covers nothing now: its own
+			// group alone, with nothing covered.
+			units = []string{""}
+		}
+		return projections.QueryGroups(ctx, rd.Conn, rd.DB, projections.GroupFilter{Units: units, Group: v.group, After: after, Limit: limit})
 	})
 }
 
