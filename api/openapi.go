@@ -130,7 +130,9 @@ func (s *Server) OpenAPI() map[string]any {
 			content := map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.Result, 0)}}
 			if rt.CSV {
 				content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
-					"description": "UTF-8 with a byte-order mark; the header row holds the JSON names of the items"}}
+					"description": "format=csv: UTF-8 with a byte-order mark; Chinese headers with label and name columns, or with headers=keys the JSON names of the items (see headers)"}}
+				content[xlsxType] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary",
+					"description": "format=xlsx: one sheet named after the list, a bold frozen header row (as for CSV, see headers), times and dates as dates in the deployment's zone"}}
 			}
 			responses["200"] = map[string]any{"description": "OK; header X-Projection-Position is the projections' position", "content": content}
 			var ps []any

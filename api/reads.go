@@ -71,7 +71,7 @@ type ReadRoute struct {
 	Roles   []Role
 	Params  []ReadParam
 	Result  reflect.Type // the JSON answer
-	CSV     bool         // also exported as CSV with format=csv
+	CSV     bool         // also exported whole with format=csv or format=xlsx
 	serve   func(rd *Reads, w http.ResponseWriter, r *http.Request, q *query, v visibility)
 }
 
@@ -109,8 +109,16 @@ var (
 	pagingParams = []ReadParam{
 		{Name: "limit", Type: "integer", Description: "page size, 1 to 1000 (default 100)"},
 		{Name: "after", Type: "string", Description: "the next cursor of the previous page"},
-		{Name: "format", Type: "string", Description: "json (default) or csv: the whole list as UTF-8 CSV with a byte-order mark"},
+		formatParam, headersParam,
 	}
+	formatParam = ReadParam{Name: "format", Type: "string", Description: "json (default), csv or xlsx: the whole list from the cursor on, " +
+		"as UTF-8 CSV with a byte-order mark, or as an .xlsx workbook of one sheet (bold frozen header row, times and dates as dates in the deployment's zone); " +
+		"an Accept header naming text/csv or " + xlsxType + " asks the same. Both count as expensive reads"}
+	headersParam = ReadParam{Name: "headers", Type: "string", Description: "for csv and xlsx: zh (default) or keys. " +
+		"zh: Chinese headers; each code column gets its Chinese label in a column before it (状态, then 状态代码; 亮灯, then 亮灯代码), " +
+		"each unit, area, member or group id its name in a column after it (单位代码, then 单位名称), times are in the deployment's zone " +
+		"(CSV: YYYY-MM-DD hh:mm:ss) and yes/no are 是/否. keys: the JSON keys as headers, one column per key, no labels or names; " +
+		"a CSV is then as before Chinese headers (times in RFC 3339 UTC, true/false)"}
 	waitParams = []ReadParam{
 		{Name: "wait_for", Type: "integer", Description: "wait until the projections reach this commit position (a command's position.commit); 503 if they do not within wait"},
 		{Name: "wait", Type: "string", Description: "how long to wait for wait_for, as a Go duration such as 2s (default and most: 10s)"},
@@ -187,7 +195,7 @@ func ReadRoutes() []ReadRoute {
 				{Name: "unit_kind", Type: "string", Description: "unit kind"},
 				{Name: "metric", Type: "string", Repeat: true, Description: "trend metrics"},
 				{Name: "overall", Type: "boolean", Description: "sum across areas and unit kinds"},
-				{Name: "format", Type: "string", Description: "json (default) or csv"},
+				formatParam, headersParam,
 			}, waitParams),
 			Result: reflect.TypeFor[TrendsAnswer](), serve: (*Reads).trends},
 		{Pattern: "/v1/views/areas", Roles: viewRoles, CSV: true,
@@ -411,7 +419,7 @@ func (rd *Reads) rectifications(w http.ResponseWriter, r *http.Request, q *query
 		}
 		return rows, next, err
 	}
-	serveList(w, r, format, "rectifications", f.After, f.Limit, v.position, page)
+	serveList(rd, w, r, format, "rectifications", f.After, f.Limit, v.position, page)
 }
 
 func (rd *Reads) rectificationSummary(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
@@ -458,7 +466,7 @@ func (rd *Reads) groupView(w http.ResponseWriter, r *http.Request, q *query, v v
 		}
 		return rows, next, err
 	}
-	serveList(w, r, format, "group-"+group, after, limit, v.position, page)
+	serveList(rd, w, r, format, "group-"+group, after, limit, v.position, page)
 }
 
 func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
@@ -466,7 +474,7 @@ func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v vis
 	if qu := q.quarter("quarter"); !qu.IsZero() {
 		f.Quarter = qu.String()
 	}
-	unitList(w, r, q, v, "pledges", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.PledgeRow, string, error) {
+	unitList(rd, w, r, q, v, "pledges", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.PledgeRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		rows, err := projections.QueryPledges(ctx, rd.Conn, rd.DB, f)
 		next := ""
@@ -482,7 +490,7 @@ func (rd *Reads) reviews(w http.ResponseWriter, r *http.Request, q *query, v vis
 	if qu := q.quarter("quarter"); !qu.IsZero() {
 		f.Quarter = qu.String()
 	}
-	unitList(w, r, q, v, "reviews", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.ReviewRow, string, error) {
+	unitList(rd, w, r, q, v, "reviews", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.ReviewRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryReviews(ctx, rd.Conn, rd.DB, f)
 	})
@@ -496,14 +504,14 @@ func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v
 			}
 			return s, nil
 		})}
-	unitList(w, r, q, v, "inspections", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.InspectionRow, string, error) {
+	unitList(rd, w, r, q, v, "inspections", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.InspectionRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryInspections(ctx, rd.Conn, rd.DB, f)
 	})
 }
 
 func (rd *Reads) areas(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
-	unitList(w, r, q, v, "areas", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.AreaRow, string, error) {
+	unitList(rd, w, r, q, v, "areas", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.AreaRow, string, error) {
 		return projections.QueryAreas(ctx, rd.Conn, rd.DB, projections.AreaFilter{Units: units, After: after, Limit: limit})
 	})
 }
@@ -518,7 +526,7 @@ func (rd *Reads) units(w http.ResponseWriter, r *http.Request, q *query, v visib
 	if q.err == nil && v.unit(f.Parent) != nil {
 		q.fail(NewProblem(http.StatusForbidden, fmt.Sprintf("unit %s is outside the scope of %s", f.Parent, v.principal.Subject), "parent"))
 	}
-	unitList(w, r, q, v, "units", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.UnitRow, string, error) {
+	unitList(rd, w, r, q, v, "units", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.UnitRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryUnits(ctx, rd.Conn, rd.DB, f)
 	})
@@ -532,7 +540,7 @@ func (rd *Reads) groups(w http.ResponseWriter, r *http.Request, q *query, v visi
 		return
 	}
 	units, none := v.restrict()
-	serveList(w, r, format, "groups", after, limit, v.position, func(ctx context.Context, after string, limit int) ([]projections.GroupRow, string, error) {
+	serveList(rd, w, r, format, "groups", after, limit, v.position, func(ctx context.Context, after string, limit int) ([]projections.GroupRow, string, error) {
 		if none && v.group == "" {
 			return nil, "", nil
 		}
@@ -549,7 +557,7 @@ func (rd *Reads) groups(w http.ResponseWriter, r *http.Request, q *query, v visi
 // must lie in the reader's scope, and the query is limited to the units
 // the scope covers (a reader whose scope covers none gets an empty list
 // without a query).
-func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibility, name, unit string,
+func unitList[T any](rd *Reads, w http.ResponseWriter, r *http.Request, q *query, v visibility, name, unit string,
 	read func(ctx context.Context, units []string, after string, limit int) ([]T, string, error)) {
 	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
 	format := q.format(r)
@@ -561,7 +569,7 @@ func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibil
 		return
 	}
 	units, none := v.restrict()
-	serveList(w, r, format, name, after, limit, v.position, func(ctx context.Context, after string, limit int) ([]T, string, error) {
+	serveList(rd, w, r, format, name, after, limit, v.position, func(ctx context.Context, after string, limit int) ([]T, string, error) {
 		if none {
 			return nil, "", nil
 		}
@@ -618,8 +626,8 @@ func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visi
 		}
 	}
 	w.Header().Set("X-Suppressed-Cells", strconv.Itoa(suppressed))
-	if format == "csv" {
-		serveList(w, r, format, "trends", "", 0, v.position, func(context.Context, string, int) ([]projections.TrendRow, string, error) {
+	if format.kind != "json" {
+		serveList(rd, w, r, format, "trends", "", 0, v.position, func(context.Context, string, int) ([]projections.TrendRow, string, error) {
 			return rows, "", nil
 		})
 		return
@@ -666,43 +674,20 @@ func (rd *Reads) totals(w http.ResponseWriter, r *http.Request, q *query, v visi
 // pager reads one page of a list after a cursor.
 type pager[T any] func(ctx context.Context, after string, limit int) ([]T, string, error)
 
-// serveList answers one page as JSON or, for format=csv, the whole list
-// from the cursor on as CSV, page by page as it is read.
-func serveList[T any](w http.ResponseWriter, r *http.Request, format, name, after string, limit int, pos uint64, page pager[T]) {
-	if format != "csv" {
-		rows, next, err := page(r.Context(), after, limit)
-		if err = viewsErr(err); err != nil {
-			WriteProblem(w, r, err)
-			return
-		}
-		if rows == nil {
-			rows = []T{}
-		}
-		writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
+// serveList answers one page as JSON or, for format=csv or xlsx, the
+// whole list from the cursor on (serveExport).
+func serveList[T any](rd *Reads, w http.ResponseWriter, r *http.Request, format exportFormat, name, after string, limit int, pos uint64, page pager[T]) {
+	if format.kind != "json" {
+		serveExport(rd, w, r, format, name, after, page)
 		return
 	}
-	longRoute(w)
-	// The first page is read before anything is written, so a bad cursor
-	// or an unreachable ClickHouse is still a problem answer.
-	rows, next, err := page(r.Context(), after, 1000)
+	rows, next, err := page(r.Context(), after, limit)
 	if err = viewsErr(err); err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	cw := newCSVWriter[T](w, name)
-	for {
-		for i := range rows {
-			cw.row(&rows[i])
-		}
-		if next == "" || cw.err != nil {
-			break
-		}
-		if rows, next, err = page(r.Context(), next, 1000); err != nil {
-			// The status is sent: all that is left is to cut the
-			// export short, which the missing last line shows.
-			cw.fail(err)
-			break
-		}
+	if rows == nil {
+		rows = []T{}
 	}
-	cw.flush()
+	writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
 }
