@@ -418,8 +418,9 @@ func TestTrendsOverScope(t *testing.T) {
 		})
 	}
 
-	// The CSV export leaves out the same cells and says how many.
-	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?metric=pledges_made&grain=quarter&format=csv", nil)
+	// The CSV export (with headers=keys, the machine layout) leaves out
+	// the same cells and says how many.
+	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?metric=pledges_made&grain=quarter&format=csv&headers=keys", nil)
 	req.Header.Set("Authorization", "Bearer "+superior)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
