@@ -43,6 +43,28 @@ func (s *Server) OpenAPI() map[string]any {
 		"/metrics":      plain("Prometheus metrics."),
 		"/openapi.json": plain("This document."),
 	}
+	if s.Verifier != nil {
+		responses := problems(401)
+		responses["200"] = map[string]any{"description": "Who the token acts as, and the deployment's zone",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[WhoAmI](), 0)}}}
+		paths["/v1/whoami"] = map[string]any{"get": map[string]any{
+			"summary":   "The caller's subject, roles and scope from its token, and the zone business days are counted in (the console's first call)",
+			"x-roles":   Roles,
+			"responses": responses,
+		}}
+	}
+	if s.DevTokens != nil {
+		responses := problems(400, 415, 422)
+		responses["200"] = map[string]any{"description": "A development token",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[DevToken](), 0)}}}
+		paths["/v1/dev/tokens"] = map[string]any{"post": map[string]any{
+			"summary": "Development only (ledgerd --dev-login, loopback): mint a token for any principal, for the console's login page",
+			"security": []any{},
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": schemaOf(reflect.TypeFor[DevTokenRequest](), 0)}}},
+			"responses": responses,
+		}}
+	}
 	if s.History != nil {
 		responses := problems(400, 401, 403, 404)
 		responses["200"] = map[string]any{"description": "The stream's events, its hash chain checked, and the entity's state folded from them (null before its first event)",
