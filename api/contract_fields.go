@@ -603,7 +603,8 @@ var (
 // enumLabels gives each value of each enumeration a body carries its
 // Chinese meaning (x-enum-labels), in the glossary's words
 // (docs/domain.md). The values come from the domain's own tables; a value
-// without a label fails TestContractEnumsHaveLabels.
+// without a label fails TestContractDocumentsEveryField, a label of no
+// value TestContractTablesNameRealFields.
 var enumLabels = map[reflect.Type]map[string]string{
 	reflect.TypeFor[pledge.Maker](): {"unit": "党组织", "member": "党员"},
 	reflect.TypeFor[pledge.Category](): {"stage_task": "完成阶段工作任务", "service_for_masses": "为群众办实事好事", "self_improvement": "加强自身建设",

@@ -3,13 +3,15 @@ package api
 // routeDoc documents one command route: a summary (Chinese, then
 // English), a description of its rules, and an example body the server
 // accepts. The examples tell one story, a branch's third quarter of 2026,
-// and TestContractExamplesAreAccepted plays it: it registers what they
-// refer to (areas area-east and area-west, the district, street-dongcheng
-// with branch-dongcheng-1 and branch-dongcheng-2, street-xicheng with
-// branch-xicheng-1, member member-zhangmin, group group-1 and its
-// inspection insp-2026-017 with one finding, review remark
-// review-2026-031), and brings each item to the state its command needs
-// by the examples before it.
+// and TestContractCommands plays it: it registers what they refer to
+// (areas area-east and area-west, the district, street-dongcheng with
+// branch-dongcheng-1 and branch-dongcheng-2, street-xicheng with
+// branch-xicheng-1, member member-zhangmin, inspection group group-1
+// covering area-east, and its inspection insp-2026-017 of
+// branch-dongcheng-1 with one finding), and brings each item to the state
+// its command needs by the examples before it. An example's business
+// times (occurred_at) follow one another along an item's life, so that
+// played in order they are accepted.
 type routeDoc struct {
 	Summary     string
 	Description string
