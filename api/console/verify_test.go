@@ -46,13 +46,19 @@ type verifyHarness struct {
 	files map[string][]byte
 	n     int
 	keys  []string // what GET /v1/checkpoints/keys answers
+	who   []byte   // what GET /v1/whoami answers; nil is 401
 }
 
-func newVerifyHarness(t *testing.T) *verifyHarness {
+// newVerifyHarness starts the server (with the routes extra adds) and
+// the browser.
+func newVerifyHarness(t *testing.T, extra ...func(h *verifyHarness, r chi.Router)) *verifyHarness {
 	t.Helper()
 	h := &verifyHarness{t: t, files: map[string][]byte{}}
 	r := chi.NewRouter()
 	console.Routes(r)
+	for _, f := range extra {
+		f(h, r)
+	}
 	r.Get("/t/{name}", func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		b, ok := h.files[chi.URLParam(r, "name")]
@@ -81,6 +87,14 @@ func newVerifyHarness(t *testing.T) *verifyHarness {
 		json.NewEncoder(w).Encode(map[string]any{"keys": keys, "note": "test"})
 	})
 	r.Get("/v1/whoami", func(w http.ResponseWriter, _ *http.Request) {
+		h.mu.Lock()
+		who := h.who
+		h.mu.Unlock()
+		if who != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(who)
+			return
+		}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write([]byte(`{"title":"Unauthorized","status":401,"detail":"a bearer token is required"}`))
@@ -758,8 +772,14 @@ func TestVerifyJSPack(t *testing.T) {
 					t.Errorf("the failure lacks %q: %s", w, r.Failure)
 				}
 			}
-			if last := r.Checks[len(r.Checks)-1]; last.OK || last.Detail != r.Failure {
-				t.Errorf("the last check %+v is not the failure", last)
+			var failed []checkResult
+			for _, x := range r.Checks {
+				if !x.OK {
+					failed = append(failed, x)
+				}
+			}
+			if len(failed) != 1 || failed[0].Name != c.check || failed[0].Detail != r.Failure {
+				t.Errorf("failed checks %+v, want one: %s", failed, c.check)
 			}
 		})
 	}

@@ -874,8 +874,14 @@ function checkpointSummary(o) {
 // comma-separated); opts.since: the text of a checkpoint JSON the reader
 // holds (check 4). The answer:
 //   {ok, checks: [{name, ok, detail}], failure (Chinese, or null),
-//    summary (Chinese), checkpoint, format, stream, events, streams}
-// checks lists the checks made, in order; the last failed if ok is false.
+//    summary (Chinese), checkpoint, format, stream, events, streams,
+//    proved}
+// checks lists the checks made, in order; when ok is false, exactly one
+// failed (failedCheck). Per-event checks are listed once each, saying for
+// how many events they passed before one failed.
+// proved (when ok) lists the events proved, with the payload text whose
+// bytes were hashed, so that a page can check that what it shows is what
+// the pack proves.
 export async function verifyPack(pack, opts = {}) {
   const checks = [];
   const res = { ok: false, checks, failure: null, summary: '', checkpoint: null, format: null, stream: null, events: 0, streams: 0, failedCheck: null };
@@ -940,6 +946,7 @@ export async function verifyPack(pack, opts = {}) {
     const heads = new Map();
     let prev = null;
     let failing = null;
+    const proved = [];
     try {
       for (let i = 1; i <= p.events.length; i++) {
         const item = p.events[i - 1];
@@ -1019,20 +1026,32 @@ export async function verifyPack(pack, opts = {}) {
         }
         // 6.8
         heads.set(e.stream, { version: e.version, hash: e.hash });
+        proved.push({
+          stream: e.stream, version: e.version.toString(), type: e.type, actor: e.actor, hash: hex(e.hash),
+          occurred_at: e.occurred_at.text, recorded_at: e.recorded_at.text, payload: new TextDecoder().decode(payload),
+        });
         prev = item;
       }
     } catch (err) {
-      failing = err.check;
+      failing = err;
       throw err;
     } finally {
+      // The per-event checks in their order, the one that failed in its
+      // place.
       for (const n of names) {
-        if (n === failing) continue;
-        if (done[n] === p.events.length) pass(n, `${done[n]} 个事件全部通过`);
-        else if (done[n] > 0) pass(n, `前 ${done[n]} 个事件通过`);
+        if (failing && failing.check === n) {
+          checks.push({ name: n, ok: false, detail: failing.message });
+          failing.listed = true;
+        } else if (done[n] === p.events.length) {
+          pass(n, `${done[n]} 个事件全部通过`);
+        } else if (done[n] > 0) {
+          pass(n, `前 ${done[n]} 个事件通过`);
+        }
       }
     }
     res.events = p.events.length;
     res.streams = heads.size;
+    res.proved = proved;
     res.ok = true;
     const at = note.time.canonical;
     const parts = [`检查点 #${note.size}（账本 ${note.origin}，签于 ${at}，密钥 ${note.keyName}）`,
@@ -1054,7 +1073,7 @@ export async function verifyPack(pack, opts = {}) {
     }
     res.failure = e.message;
     res.failedCheck = e.check;
-    checks.push({ name: e.check, ok: false, detail: e.message });
+    if (!e.listed) checks.push({ name: e.check, ok: false, detail: e.message });
   }
   return res;
 }
