@@ -3,15 +3,119 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/api/console/consoletest"
+	"github.com/cxzy/ledger/demo"
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/eventlog/connect"
+	"github.com/cxzy/ledger/projections/chtest"
+	"github.com/cxzy/ledger/seal"
 )
+
+// TestDashboardScreenshot, with LEDGER_SCREENSHOTS=1, saves
+// docs/screenshots/dashboard.png: the dashboard at 1920×1080 over the
+// demo district (ledgerctl seed --seed 1 --until 2026-11-30, its default
+// size), as the office sees it on the evening of 30 November 2026.
+//
+//	LEDGER_SCREENSHOTS=1 go test ./cmd/ledgerd -run TestDashboardScreenshot -timeout 300s
+func TestDashboardScreenshot(t *testing.T) {
+	if os.Getenv("LEDGER_SCREENSHOTS") != "1" {
+		t.Skip("LEDGER_SCREENSHOTS=1 saves docs/screenshots/dashboard.png")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "log")
+	until, _ := domain.ParseDate("2026-11-30")
+	store, err := connect.Open(ctx, connect.Config{EventStore: connect.Embedded, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := demo.Seed(ctx, store, demo.Config{Seed: 1, Until: until, Loc: domain.DefaultLocation()})
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("demo district: %d events, %d units", sum.Events, sum.Units)
+
+	_, db := chtest.Open(t)
+	secret := strings.Repeat("k", 32)
+	sealKey, _, err := seal.GenerateKey("cxzy-ledger-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--watcher=false",
+		"--clickhouse", chtest.DSN() + "/" + db, "--seal-every", "1h"}, func(k string) string {
+		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	c := &client{t: t, base: "http://" + m.Addr(), secret: []byte(secret)}
+	office := c.token("office-1", api.RoleOffice, nil, "")
+	code, _, body := c.do(http.MethodPost, "/v1/checkpoints", office, nil)
+	if code != http.StatusOK {
+		t.Fatalf("seal: %d %s", code, body)
+	}
+	// The projector catches up with the seeded log (and the checkpoint).
+	c.lastPos = uint64(sum.Events) + 1
+	var sink map[string]any
+	for i := 0; ; i++ {
+		code, _, body := c.do(http.MethodGet, "/v1/views/totals?"+url.Values{"wait_for": {strconv.FormatUint(c.lastPos, 10)}}.Encode(), office, nil)
+		if code == http.StatusOK {
+			json.Unmarshal(body, &sink)
+			break
+		}
+		if code != http.StatusServiceUnavailable || i > 20 {
+			t.Fatalf("projections: %d %s", code, body)
+		}
+	}
+	b := consoletest.Browser(t)
+	if err := chromedp.Do(b, chromedp.EmulateViewport(1920, 1080)); err != nil {
+		t.Fatal(err)
+	}
+	openDashboard(t, b, c.base, office, "/dashboard?now=2026-11-30T18:00:00%2B08:00")
+	out := filepath.Join("..", "..", "docs", "screenshots", "dashboard.png")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	savePNG(t, b, out)
+	if csp, err := chromedp.Run(b, chromedp.Evaluate[string](`JSON.stringify(window.dashCSP)`)); err != nil || csp != "[]" {
+		t.Errorf("content-security-policy violations: %s %v", csp, err)
+	}
+	t.Logf("saved %s", out)
+	// LEDGER_SCREENSHOT_LAPTOP=FILE also shows the page on a 1366×768
+	// laptop (for a look, not for the docs).
+	if laptop := os.Getenv("LEDGER_SCREENSHOT_LAPTOP"); laptop != "" {
+		if err := chromedp.Do(b, chromedp.EmulateViewport(1366, 768)); err != nil {
+			t.Fatal(err)
+		}
+		buf, err := chromedp.Run(b, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(laptop, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 
 // TestDashboardMeasure is a measuring tool, not a check: with
 // LEDGER_DASHBOARD_URL (a running ledgerd, such as deploy/local/run.sh's)

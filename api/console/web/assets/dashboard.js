@@ -5,7 +5,7 @@
 //   now=    the moment colours and days overdue are computed for (RFC 3339
 //           or YYYY-MM-DD); default the present, taken anew at each refresh
 //   every=  seconds between polls (default 15, at least 1)
-//   top=    how many overdue items to list (default 10)
+//   top=    how many overdue items to list (default: as many as fit)
 //
 // Refreshing: every `every` seconds one light read is asked and its
 // X-Projection-Position compared with the position the panels were drawn
@@ -19,7 +19,10 @@ import { page, api, get, el, fmtTime, today, has, label, problemText, ApiError, 
 const params = new URLSearchParams(location.search);
 const fixedNow = (params.get('now') || '').trim();
 const every = Math.max(1, Math.min(3600, Number(params.get('every')) || 15));
-const topN = Math.max(1, Math.min(50, Math.floor(Number(params.get('top'))) || 10));
+// top= fixes how many overdue items are listed; by default as many as the
+// panel has room for.
+const topParam = Math.floor(Number(params.get('top'))) || 0;
+let topN = topParam > 0 ? Math.min(50, topParam) : 0;
 
 // The reads the dashboard draws from; their figures keep their own names.
 const TOTALS = [
@@ -71,10 +74,10 @@ function nowDate(now) {
 }
 function monthOf(day) { return day.slice(0, 7); }
 function quarterOf(day) { return day.slice(0, 4) + 'Q' + Math.ceil(Number(day.slice(5, 7)) / 3); }
+// monthsBack is the month n months before month (after, for n < 0).
 function monthsBack(month, n) {
-  let y = Number(month.slice(0, 4)), m = Number(month.slice(5, 7)) - n;
-  while (m < 1) { m += 12; y--; }
-  return y + '-' + String(m).padStart(2, '0');
+  const k = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 - n;
+  return Math.floor(k / 12) + '-' + String(k % 12 + 1).padStart(2, '0');
 }
 function monthRange(from, to) {
   const out = [];
@@ -162,8 +165,10 @@ function build(who) {
         panel('p-areas', '各片区亮灯情况', el('div', { class: 'body scroll', id: 'areas' }))),
       el('div', { class: 'col wide' },
         panel('p-totals', '活动总量（年终总结）', el('div', { class: 'body', id: 'totals' })),
-        panel('p-trend-q', '季度趋势：承诺与整改', el('div', { class: 'chart', id: 'chart-q' })),
-        panel('p-trend-m', '月度趋势：近十二个月', el('div', { class: 'chart', id: 'chart-m' }))),
+        panel('p-trend-q', '季度趋势：承诺与整改', el('div', { class: 'charts', id: 'chart-q' },
+          el('div', { class: 'chart', id: 'chart-q-p' }), el('div', { class: 'chart', id: 'chart-q-r' }))),
+        panel('p-trend-m', '月度趋势：近十二个月', el('div', { class: 'charts', id: 'chart-m' },
+          el('div', { class: 'chart', id: 'chart-m-p' }), el('div', { class: 'chart', id: 'chart-m-r' })))),
       el('div', { class: 'col' },
         panel('p-red', '逾期未销号整改（红灯）', el('div', { class: 'body scroll', id: 'red' })),
         canGroups ? panel('p-groups', '指导检查组覆盖情况', el('div', { class: 'body scroll', id: 'groups' })) : null,
@@ -208,7 +213,7 @@ function drawAreas(rows) {
 
 function drawRed(items, total) {
   const box = document.getElementById('red');
-  setNote('p-red', total > items.length ? `共 ${num(total)} 项，列出逾期最久的 ${items.length} 项` : `共 ${num(total)} 项`);
+  setNote('p-red', total > items.length ? `共 ${num(total)} 项，列出最久的 ${items.length} 项` : `共 ${num(total)} 项`);
   document.getElementById('p-red').dataset.total = total;
   if (!items.length) {
     box.replaceChildren(el('div', { class: 'dash-msg good' }, '没有逾期未销号的整改'));
@@ -244,12 +249,12 @@ function drawGroups(rows, full) {
   const dash = v => (v === null || v === undefined) ? '—' : num(v);
   box.replaceChildren(el('table', { class: 'dash-table', id: 'group-table' },
     el('thead', {}, el('tr', {}, el('th', {}, '检查组'), el('th', { class: 'num' }, '覆盖单位'), el('th', { class: 'num' }, '已检查'),
-      el('th', { class: 'num' }, '覆盖率'), el('th', { class: 'num' }, '在办整改'), el('th', { class: 'num' }, '红灯'))),
+      el('th', { class: 'num rate' }, '覆盖率'), el('th', { class: 'num' }, '在办整改'), el('th', { class: 'num' }, '红灯'))),
     el('tbody', {}, rows.map(g => el('tr', { dataset: { group: g.id } },
       el('td', { class: 'name', title: g.id }, g.name),
       el('td', { class: 'num', dataset: { field: 'covered', value: g.covered } }, dash(g.covered)),
       el('td', { class: 'num', dataset: { field: 'inspected', value: g.inspected ?? '' } }, dash(g.inspected)),
-      el('td', { class: 'num' }, full ? pct(ratio(g.inspected, g.covered)) : '—'),
+      el('td', { class: 'num rate' }, full ? pct(ratio(g.inspected, g.covered)) : '—'),
       el('td', { class: 'num', dataset: { field: 'open', value: g.open ?? '' } }, dash(g.open)),
       el('td', { class: 'num red', dataset: { field: 'red', value: g.red ?? '' } }, dash(g.red)))))));
 }
@@ -275,7 +280,7 @@ function drawCheckpoint(cp) {
 
 // ---- charts ----
 
-function chart(id) {
+function chart(id, title) {
   if (state.charts[id]) return state.charts[id];
   const node = document.getElementById(id);
   if (!window.echarts) {
@@ -283,17 +288,22 @@ function chart(id) {
     return null;
   }
   const c = window.echarts.init(node, 'dark', { renderer: 'canvas' });
+  const narrow = node.clientWidth < 360; // a laptop: the legend keeps to one line
   c.setOption({
     backgroundColor: 'transparent',
+    // No animation: a wall screen redraws in place, without movement that
+    // reads as flicker, and a screenshot shows the figures, not a frame.
+    animation: false,
     textStyle: { fontFamily: FONT },
     color: ['#4aa8ff', '#36c26b', '#ff8a3d', '#b37feb', '#ffd666', '#5cdbd3'],
-    grid: { left: 52, right: 52, top: 44, bottom: 30 },
+    title: { text: title, left: 4, top: 2, textStyle: { color: '#7fc6ff', fontSize: 15, fontWeight: 600, fontFamily: FONT } },
+    grid: { left: 50, right: 42, top: 56, bottom: 28 },
     tooltip: { trigger: 'axis' },
-    legend: { top: 4, textStyle: { color: '#bcd6ff', fontSize: 13 }, itemWidth: 14, itemHeight: 10 },
+    legend: { top: 26, left: 'center', textStyle: { color: '#bcd6ff', fontSize: narrow ? 11 : 13 }, itemWidth: narrow ? 10 : 14, itemHeight: 10, itemGap: narrow ? 5 : 10 },
     xAxis: { type: 'category', data: [], axisLabel: { color: '#a9c3e8', fontSize: 13 } },
     yAxis: [
-      { type: 'value', name: '件', nameTextStyle: { color: '#8ea9cf' }, axisLabel: { color: '#a9c3e8' }, splitLine: { lineStyle: { color: '#1d3f6b' } } },
-      { type: 'value', name: '%', min: 0, max: 100, nameTextStyle: { color: '#8ea9cf' }, axisLabel: { color: '#a9c3e8' }, splitLine: { show: false } },
+      { type: 'value', minInterval: 1, nameTextStyle: { color: '#8ea9cf' }, axisLabel: { color: '#a9c3e8' }, splitLine: { lineStyle: { color: '#1d3f6b' } } },
+      { type: 'value', min: 0, max: 100, axisLabel: { color: '#a9c3e8', formatter: '{value}%' }, splitLine: { show: false } },
     ],
     series: [],
   });
@@ -303,38 +313,46 @@ function chart(id) {
 
 // trendSeries turns trend rows (overall, one grain) into the chart's
 // series over periods.
-function trendSeries(items, periods, monthly) {
+// trendSeries turns trend rows (overall, one grain) into the series of
+// the pledges chart and of the rectifications chart over periods: counts
+// as bars, a rate as a line on the right axis.
+function trendSeries(items, periods, monthly, current) {
   const by = {};
   for (const r of items) (by[r.metric] ||= {})[r.period] = r.value;
   const v = (m, p) => (by[m] && by[m][p]) || 0;
-  const bar = (name, m) => ({ name, type: 'bar', barMaxWidth: 22, data: periods.map(p => v(m, p)) });
+  const bar = (name, m) => ({ name, type: 'bar', barMaxWidth: 18, data: periods.map(p => v(m, p)) });
   // rate is a line of part / whole in per cent, empty where whole is 0.
   const rate = (name, part, whole) => ({
     name, type: 'line', yAxisIndex: 1, smooth: true, symbolSize: 6, connectNulls: true,
     data: periods.map(p => { const r = ratio(part(p), whole(p)); return r === null ? null : +(r * 100).toFixed(1); }),
   });
-  return [
-    bar('承诺事项', 'pledges_made'),
-    bar('已兑现', 'pledges_fulfilled'),
-    bar('下达整改', 'rectifications_opened'),
-    bar('按期销号', 'rectifications_closed_on_time'),
-    // 兑现率: fulfilled of the pledges that reached an outcome; 按期整改率:
-    // closed on time of those closed (docs/domain.md, trends).
-    // A pledge lapses after its quarter, so a month's 兑现率 would be
-    // fulfilments against the lapses of the quarter before: quarterly only.
-    monthly ? null : rate('兑现率', p => v('pledges_fulfilled', p), p => v('pledges_fulfilled', p) + v('pledges_lapsed', p)),
-    rate('按期整改率', p => v('rectifications_closed_on_time', p), p => v('rectifications_closed', p)),
-  ].filter(Boolean);
+  return {
+    // 兑现率: fulfilled of the pledges that reached an outcome. A pledge
+    // lapses after its quarter, so a month's rate would set fulfilments
+    // against the last quarter's lapses: quarterly only.
+    pledges: [bar('承诺事项', 'pledges_made'), bar('已兑现', 'pledges_fulfilled'), bar('未兑现', 'pledges_lapsed'),
+      // The quarter under way has no lapses yet: its rate is left out.
+      monthly ? null : rate('兑现率', p => v('pledges_fulfilled', p), p => p >= current ? 0 : v('pledges_fulfilled', p) + v('pledges_lapsed', p))].filter(Boolean),
+    // 按期整改率: closed on time (deadline in force) of those closed.
+    rects: [bar('下达整改', 'rectifications_opened'), bar('销号', 'rectifications_closed'), bar('按期销号', 'rectifications_closed_on_time'),
+      rate('按期整改率', p => v('rectifications_closed_on_time', p), p => v('rectifications_closed', p))],
+  };
 }
 
-function drawTrend(id, panelID, answer, periods, label, monthly) {
-  const c = chart(id);
-  if (!c) return;
-  const series = trendSeries(answer.items || [], periods, monthly);
-  c.setOption({ xAxis: { data: periods.map((p, i) => label(p, i)) }, series });
-  const node = document.getElementById(id);
-  node.dataset.periods = periods.join(',');
-  node.dataset.series = JSON.stringify(Object.fromEntries(series.map(s => [s.name, s.data])));
+function drawTrend(id, panelID, answer, periods, label, monthly, current) {
+  const { pledges, rects } = trendSeries(answer.items || [], periods, monthly, current);
+  const x = { data: periods.map((p, i) => label(p, i)) };
+  const box = document.getElementById(id);
+  if (!document.getElementById(id + '-p')) { // after a failure showed its reason here
+    box.replaceChildren(el('div', { class: 'chart', id: id + '-p' }), el('div', { class: 'chart', id: id + '-r' }));
+  }
+  for (const [suffix, title, series] of [['-p', '承诺', pledges], ['-r', '整改', rects]]) {
+    const c = chart(id + suffix, title);
+    if (!c) return;
+    c.setOption({ xAxis: x, yAxis: [{}, { show: series.some(s => s.type === 'line') }], series });
+    document.getElementById(id + suffix).dataset.series = JSON.stringify(Object.fromEntries(series.map(s => [s.name, s.data])));
+  }
+  document.getElementById(id).dataset.periods = periods.join(',');
   setNote(panelID, answer.suppressed ? `${answer.suppressed} 个单元格涉及单位少于 ${answer.min_units} 个，未计入` : '');
 }
 
@@ -349,9 +367,21 @@ async function areasOf(read, who) {
       return dir.map(a => a.id);
     }
   }
-  // Without the directory: the areas rectifications were ordered in.
+  // Without the directory: the areas rectifications were ordered in,
+  // named (for the office, which reads the log) from each area's own
+  // history, once.
   const t = await read('/v1/views/trends', { grain: 'quarter', metric: 'rectifications_opened' }, false);
-  return [...new Set((t.items || []).map(r => r.area).filter(Boolean))].sort();
+  const ids = [...new Set((t.items || []).map(r => r.area).filter(Boolean))].sort();
+  if (has(who, 'office')) {
+    await Promise.all(ids.filter(id => !state.areaNames.has(id)).map(async id => {
+      state.areaNames.set(id, id);
+      try {
+        const h = await get('/v1/history/' + encodeURIComponent('area-' + id));
+        for (const ev of h.events || []) if (ev.payload && ev.payload.name) state.areaNames.set(id, ev.payload.name);
+      } catch (e) { /* the id stands in for the name */ }
+    }));
+  }
+  return ids;
 }
 
 // Each load reads a panel's figures and returns how to draw them (or why
@@ -386,11 +416,13 @@ const loadTotals = (read, day) => load('totals', () => Promise.all([
   read('/v1/views/totals', {}, false), read('/v1/views/totals', { quarter: quarterOf(day) }, false),
 ]), ([all, q]) => drawTotals(all.totals, quarterOf(day), q.totals));
 
-// A chart that cannot be drawn gives its place to the reason.
+// Charts that cannot be drawn give their place to the reason.
 function chartTrouble(id, e) {
-  if (state.charts[id]) {
-    state.charts[id].dispose();
-    delete state.charts[id];
+  for (const suffix of ['-p', '-r']) {
+    if (state.charts[id + suffix]) {
+      state.charts[id + suffix].dispose();
+      delete state.charts[id + suffix];
+    }
   }
   trouble(document.getElementById(id), e);
 }
@@ -399,7 +431,7 @@ function loadTrendsQ(read, day) {
   const quarter = quarterOf(day);
   return load('chart-q', () => read('/v1/views/trends', { grain: 'quarter', overall: 'true', to: quarter, metric: TREND_METRICS }, false), a => {
     const periods = [...new Set((a.items || []).map(r => r.period))].sort();
-    drawTrend('chart-q', 'p-trend-q', a, periods.length ? periods : [quarter], p => p.replace('Q', ' Q'));
+    drawTrend('chart-q', 'p-trend-q', a, periods.length ? periods : [quarter], p => p.replace('Q', ' Q'), false, quarter);
   }).then(r => r.error ? { error: r.error, draw: () => chartTrouble('chart-q', r.error) } : r);
 }
 
@@ -588,6 +620,10 @@ async function start() {
     return;
   }
   build(who);
+  if (!topN) {
+    const room = document.getElementById('red').clientHeight;
+    topN = Math.max(5, Math.min(30, Math.floor((room - 34) / 32) || 10));
+  }
   window.addEventListener('resize', () => Object.values(state.charts).forEach(c => c.resize()));
   document.addEventListener('visibilitychange', () => { if (!document.hidden && !refreshing) tick(); });
   await tick();
