@@ -153,6 +153,7 @@ func TestDashboardMeasure(t *testing.T) {
 	first := dashboardCost(t, ctx)
 	t.Logf("first render: %v ms after navigation start (refresh itself %v ms); %v requests, %v bytes transferred before it",
 		first["firstRenderMs"], first["lastRefreshMs"], first["requests"], first["bytes"])
+	t.Logf("slowest reads (start+duration): %v", first["slowest"])
 	if watch <= 0 {
 		return
 	}
@@ -210,7 +211,9 @@ func dashboardCost(t *testing.T, ctx context.Context) map[string]any {
 	  const all = performance.getEntriesByType('resource');
 	  const later = all.slice(window.__mark || 0).filter(e => new URL(e.name).pathname.startsWith('/v1/'));
 	  const sum = es => es.reduce((n, e) => n + (e.transferSize || 0), 0);
-	  return JSON.stringify(Object.assign({}, window.dashStats, {
+	  const slow = all.filter(e => new URL(e.name).pathname.startsWith('/v1/')).sort((a, b) => b.duration - a.duration).slice(0, 6)
+	    .map(e => Math.round(e.startTime) + '+' + Math.round(e.duration) + 'ms ' + decodeURIComponent(new URL(e.name).pathname + new URL(e.name).search).slice(0, 90));
+	  return JSON.stringify(Object.assign({}, window.dashStats, { slowest: slow,
 	    requests: all.length, bytes: sum(all),
 	    requestsSinceMark: later.length, bytesSinceMark: sum(later),
 	  }));

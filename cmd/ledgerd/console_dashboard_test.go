@@ -145,24 +145,16 @@ func readDashboard(t *testing.T, ctx context.Context) dashboardFigures {
 	return d
 }
 
-// waitDashboard polls the page until cond holds of what it shows, or
-// fails after a deadline saying what it last showed.
-func waitDashboard(t *testing.T, ctx context.Context, what string, cond func(d dashboardFigures) bool) dashboardFigures {
+// waitDashboard has the browser poll the JavaScript predicate cond
+// (every 50 ms, up to a minute) and returns what the page then shows; it
+// fails saying what the page showed if cond never held.
+func waitDashboard(t *testing.T, ctx context.Context, what, cond string) dashboardFigures {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var d dashboardFigures
-	for {
-		d = readDashboard(t, ctx)
-		if cond(d) {
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 60s; the dashboard shows %+v", what, d)
-		}
-		if err := chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)); err != nil { // a poll's interval, not a wait for an outcome
-			t.Fatal(err)
-		}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("!!("+cond+")",
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("%s (%s): %v; the dashboard shows %+v", what, cond, err, readDashboard(t, ctx))
 	}
+	return readDashboard(t, ctx)
 }
 
 // summaryOf is the API's own colour counts for the same now.
@@ -254,7 +246,7 @@ func TestDashboardFigures(t *testing.T) {
 	for _, who := range []struct{ name, tok string }{{"office", f.Office}, {"analyst", f.Analyst}} {
 		t.Run(who.name, func(t *testing.T) {
 			f.login(t, who.tok, path)
-			d := waitDashboard(t, ctx, "first render", func(d dashboardFigures) bool { return d.Ready == "true" })
+			d := waitDashboard(t, ctx, "first render", `document.body.dataset.ready === 'true'`)
 			if d.Title != "创先争优活动 · 数据大屏" || !strings.Contains(d.Date, "年") {
 				t.Errorf("title %q, date %q", d.Title, d.Date)
 			}
@@ -281,21 +273,18 @@ func TestDashboardFigures(t *testing.T) {
 	}
 	before := readDashboard(t, ctx)
 	// Polling is cheap while nothing changes: probes, no refresh.
-	probes := func() int {
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.dashStats.probes`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
+	p0, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.dashStats.probes`))
+	if err != nil {
+		t.Fatal(err)
 	}
-	p0 := probes()
-	waitDashboard(t, ctx, "three more polls", func(dashboardFigures) bool { return probes() >= p0+3 })
+	waitDashboard(t, ctx, "three more polls", fmt.Sprintf(`window.dashStats.probes >= %d`, p0+3))
 	if d := readDashboard(t, ctx); d.Refreshes != before.Refreshes {
 		t.Errorf("the panels were read again (refresh %s, was %s) though the position stayed at %s", d.Refreshes, before.Refreshes, before.Position)
 	}
 	red1 := f.post("order", "/v1/rectifications", f.Office, map[string]any{"source": map[string]any{"kind": "review", "ref": f.Review, "item": 1},
 		"unit": f.Other, "person": "王五", "requirement": "限期补报材料", "deadline": f.Today.AddDays(1).String()})
-	d := waitDashboard(t, ctx, "the new red item", func(d dashboardFigures) bool { return d.Refreshes != before.Refreshes && d.Colours["red"] == 4 })
+	d := waitDashboard(t, ctx, "the new red item",
+		fmt.Sprintf(`window.dashStats.refreshes > %s && document.querySelector('#rc-red').dataset.value === '4'`, before.Refreshes))
 	want["all"] = map[string]int{"red": 4, "yellow": 3, "green": 3, "open": 10}
 	want["A2"] = map[string]int{"red": 2, "yellow": 1, "green": 2, "open": 5}
 	f.checkAgainstAPI(t, f.Analyst, d, want, append([]string{red1}, f.Red...))
@@ -322,7 +311,7 @@ func TestDashboardClerk(t *testing.T) {
 	ctx, cancel := context.WithTimeout(e.Browser, 120*time.Second)
 	defer cancel()
 	e.login(t, e.Clerk, "/dashboard")
-	d := waitDashboard(t, ctx, "the clerk's page", func(d dashboardFigures) bool { return d.Ready != "" })
+	d := waitDashboard(t, ctx, "the clerk's page", `document.body.dataset.ready`)
 	if d.Ready != "denied" {
 		t.Fatalf("the clerk's dashboard is %q, want denied", d.Ready)
 	}
