@@ -230,7 +230,7 @@ function drawRed(items, total) {
 
 function drawTotals(all, quarter, q) {
   const box = document.getElementById('totals');
-  setNote('p-totals', `活动以来累计 · 本季度 ${quarter}`);
+  setNote('p-totals', `全区 · 活动以来累计 · 本季度 ${quarter}`);
   box.replaceChildren(el('div', { class: 'totals' }, TOTALS.map(t => el('div', { class: 'total', id: 'tot-' + t.key, dataset: { value: all[t.key] || 0 } },
     el('div', { class: 't' }, t.text),
     el('div', { class: 'v' }, num(all[t.key]), el('small', {}, t.unit)),
@@ -243,7 +243,7 @@ function drawGroups(rows, full) {
   const box = document.getElementById('groups');
   if (!box) return;
   if (!rows.length) {
-    box.replaceChildren(el('div', { class: 'dash-msg' }, '暂无指导检查组'));
+    box.replaceChildren(el('div', { class: 'dash-msg' }, full ? '暂无指导检查组' : '暂无可查看的指导检查组'));
     return;
   }
   const dash = v => (v === null || v === undefined) ? '—' : num(v);
