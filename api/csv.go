@@ -13,58 +13,38 @@ import (
 	"time"
 )
 
-// csvWriter streams rows of a struct type as CSV: UTF-8 with a byte-order
-// mark, so Excel shows Chinese, and a header of the rows' JSON names.
-type csvWriter[T any] struct {
-	w      http.ResponseWriter
-	out    *csv.Writer
-	fields []int
-	rec    []string
-	err    error
+// csvWriter streams an export as CSV: UTF-8 with a byte-order mark, so
+// Excel shows Chinese, a header and then the records (export.go makes
+// them).
+type csvWriter struct {
+	w   http.ResponseWriter
+	out *csv.Writer
+	err error
 }
 
-func newCSVWriter[T any](w http.ResponseWriter, name string) *csvWriter[T] {
+func newCSVWriter(w http.ResponseWriter, name string, header []string) *csvWriter {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", attachment(name+".csv"))
 	w.WriteHeader(http.StatusOK)
-	c := &csvWriter[T]{w: w, out: csv.NewWriter(w)}
+	c := &csvWriter{w: w, out: csv.NewWriter(w)}
 	_, c.err = w.Write([]byte("\ufeff"))
-	t := reflect.TypeFor[T]()
-	var header []string
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name == "" || name == "-" || !t.Field(i).IsExported() {
-			continue
-		}
-		c.fields = append(c.fields, i)
-		header = append(header, name)
-	}
-	c.rec = make([]string, len(c.fields))
 	c.write(header)
 	return c
 }
 
-func (c *csvWriter[T]) write(rec []string) {
+func (c *csvWriter) write(rec []string) {
 	if c.err == nil {
 		c.err = c.out.Write(rec)
 	}
 }
 
-func (c *csvWriter[T]) row(v *T) {
-	rv := reflect.ValueOf(v).Elem()
-	for i, f := range c.fields {
-		c.rec[i] = csvCell(rv.Field(f))
-	}
-	c.write(c.rec)
-}
-
 // fail ends an export that broke after its header was sent: a last line
 // says so, since the status can no longer.
-func (c *csvWriter[T]) fail(err error) {
+func (c *csvWriter) fail(err error) {
 	c.write([]string{"# export incomplete: " + err.Error()})
 }
 
-func (c *csvWriter[T]) flush() {
+func (c *csvWriter) flush() {
 	c.out.Flush()
 }
 

@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/catalog"
 	evdomain "github.com/cxzy/ledger/domain/evidence"
 	"github.com/cxzy/ledger/eventlog"
 )
@@ -22,19 +25,39 @@ import (
 type History struct {
 	Log   eventlog.Store
 	Scope Scope
+	// Registry decodes events to fold an entity's state; nil is
+	// catalog.New().
+	Registry *domain.Registry
 	// ScanBudget is how many events one audit search reads at most before
 	// it answers with a cursor; 0 means 100,000.
 	ScanBudget int
 }
 
-// StreamHistory is the answer: the events and whether their chain holds.
+// StreamHistory is the answer: the events and whether their chain holds,
+// and the entity's state folded from those events.
 type StreamHistory struct {
 	Stream   string           `json:"stream"`
 	AsOf     *time.Time       `json:"as_of,omitempty"`
 	Events   []eventlog.Event `json:"events"`
 	Verified bool             `json:"verified"`
 	Problem  string           `json:"problem,omitempty"` // where the chain breaks, if it does
+	// Entity is the kind of entity the stream holds ("rectification",
+	// "pledge", ...), empty for the ledger's bookkeeping streams
+	// (checkpoints, command keys), which have no state.
+	Entity string `json:"entity,omitempty"`
+	// State is the entity as of as_of (or now): the events above folded
+	// with the domain's own aggregate, rendered with its state name
+	// ("state") and whatever the aggregate holds (a rectification's
+	// deadline in force, extensions, closings...). It is null when no
+	// event was recorded by as_of: the ledger did not know the entity
+	// then.
+	State any `json:"state"`
+	// StateProblem says why there is no state though there are events:
+	// an event the registry cannot decode.
+	StateProblem string `json:"state_problem,omitempty"`
 }
+
+var defaultRegistry = sync.OnceValue(catalog.New)
 
 // historyRoles may read audit history, each within its scope.
 var historyRoles = []Role{RoleClerk, RoleSuperior, RoleInspector, RoleOffice}
@@ -83,7 +106,29 @@ func (h *History) stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	res.Events = events
+	res.Entity, res.State, res.StateProblem = h.state(stream, events)
 	writeJSON(w, http.StatusOK, res)
+}
+
+// state folds a stream's events into its entity's state (catalog.State).
+// A payload that does not decode leaves the state out and says so, but
+// does not cost the reader the history itself.
+func (h *History) state(stream string, events []eventlog.Event) (string, any, string) {
+	reg := h.Registry
+	if reg == nil {
+		reg = defaultRegistry()
+	}
+	decoded := make([]domain.Event, 0, len(events))
+	for i := range events {
+		e, err := reg.Decode(events[i].Type, events[i].SchemaVersion, events[i].Payload)
+		if err != nil {
+			entity, _, _ := catalog.State(stream, nil)
+			return entity, nil, "version " + itoa(events[i].Version) + ": " + err.Error()
+		}
+		decoded = append(decoded, e)
+	}
+	entity, state, _ := catalog.State(stream, decoded)
+	return entity, state, ""
 }
 
 // streamInScope reads a stream for p, deciding scope before existence:

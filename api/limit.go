@@ -24,7 +24,7 @@ type Limits struct {
 	// until it refills. 0 does not limit.
 	AuthFailures rate.Limit
 	AuthBurst    int
-	// Expensive is the rate of expensive reads (CSV exports, audit
+	// Expensive is the rate of expensive reads (CSV and xlsx exports, audit
 	// searches, evidence packs) a token subject may make, and
 	// ExpensiveBurst how many it may make at once. 0 does not limit.
 	Expensive      rate.Limit
@@ -186,8 +186,8 @@ func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, detail,
 		Status: http.StatusTooManyRequests, Detail: fmt.Sprintf("%s (retry in %d s)", detail, secs), Field: field})
 }
 
-// expensive reports whether a request is an expensive read: a CSV export
-// of a list, an audit search of the log, an evidence pack.
+// expensive reports whether a request is an expensive read: a CSV or
+// xlsx export of a list, an audit search of the log, an evidence pack.
 func expensive(r *http.Request) bool {
 	p := r.URL.Path
 	switch {
@@ -199,7 +199,13 @@ func expensive(r *http.Request) bool {
 		// The parameter is checked strictly later; here a lenient read
 		// is enough to count the request.
 		q, _ := url.ParseQuery(r.URL.RawQuery)
-		return q.Get("format") == "csv" || q.Get("format") == "" && strings.Contains(r.Header.Get("Accept"), "text/csv")
+		accept := r.Header.Get("Accept")
+		switch q.Get("format") {
+		case "csv", "xlsx":
+			return true
+		case "":
+			return strings.Contains(accept, "text/csv") || strings.Contains(accept, xlsxType)
+		}
 	}
 	return false
 }

@@ -43,15 +43,40 @@ func (s *Server) OpenAPI() map[string]any {
 		"/metrics":      plain("Prometheus metrics."),
 		"/openapi.json": plain("This document."),
 	}
+	if s.Verifier != nil {
+		responses := problems(401)
+		responses["200"] = map[string]any{"description": "Who the token acts as, and the deployment's zone",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[WhoAmI](), 0)}}}
+		paths["/v1/whoami"] = map[string]any{"get": map[string]any{
+			"summary":   "The caller's subject, roles and scope from its token, and the zone business days are counted in (the console's first call)",
+			"x-roles":   Roles,
+			"responses": responses,
+		}}
+	}
+	if s.DevTokens != nil {
+		responses := problems(400, 415, 422)
+		responses["200"] = map[string]any{"description": "A development token",
+			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[DevToken](), 0)}}}
+		paths["/v1/dev/tokens"] = map[string]any{"post": map[string]any{
+			"summary": "Development only (ledgerd --dev-login, loopback): mint a token for any principal, for the console's login page",
+			"security": []any{},
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": schemaOf(reflect.TypeFor[DevTokenRequest](), 0)}}},
+			"responses": responses,
+		}}
+	}
 	if s.History != nil {
 		responses := problems(400, 401, 403, 404)
-		responses["200"] = map[string]any{"description": "The stream's events, its hash chain checked",
+		responses["200"] = map[string]any{"description": "The stream's events, its hash chain checked, and the entity's state folded from them (null before its first event)",
 			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[StreamHistory](), 0)}}}
 		paths["/v1/history/{stream}"] = map[string]any{"get": map[string]any{
-			"summary":    "Audit history of a stream, from the event log, as of a moment",
-			"x-roles":    historyRoles,
-			"parameters": []any{pathParam("stream"), map[string]any{"name": "as_of", "in": "query", "schema": map[string]any{"type": "string", "format": "date-time"}}},
-			"responses":  responses,
+			"summary": "Audit history of a stream, from the event log, as of a moment: its events and the state of its entity (a rectification, a pledge...) " +
+				"rebuilt from them by the domain's own aggregate, with its state name",
+			"x-roles": historyRoles,
+			"parameters": []any{pathParam("stream"), map[string]any{"name": "as_of", "in": "query", "schema": map[string]any{"type": "string", "format": "date-time"},
+				"description": "what the ledger knew at this moment (RFC 3339): the events recorded by then and the state they fold to; " +
+					"before the stream's first event, no events and a null state (200)"}},
+			"responses": responses,
 		}}
 		query := func(name, format, description string) map[string]any {
 			schema := map[string]any{"type": "string"}
@@ -127,7 +152,9 @@ func (s *Server) OpenAPI() map[string]any {
 			content := map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.Result, 0)}}
 			if rt.CSV {
 				content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
-					"description": "UTF-8 with a byte-order mark; the header row holds the JSON names of the items"}}
+					"description": "format=csv: UTF-8 with a byte-order mark; Chinese headers with label and name columns, or with headers=keys the JSON names of the items (see headers)"}}
+				content[xlsxType] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary",
+					"description": "format=xlsx: one sheet named after the list, a bold frozen header row (as for CSV, see headers), times and dates as dates in the deployment's zone"}}
 			}
 			responses["200"] = map[string]any{"description": "OK; header X-Projection-Position is the projections' position", "content": content}
 			var ps []any

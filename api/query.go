@@ -275,14 +275,21 @@ func (q *query) oneOf(name string, options ...string) string {
 	return ""
 }
 
-// format is csv when asked for by parameter or by an Accept header that
-// names text/csv, else json.
-func (q *query) format(r *http.Request) string {
-	if f := q.oneOf("format", "json", "csv"); f != "" {
-		return f
+// format is how a list is answered: csv or xlsx when asked for by
+// parameter, or by an Accept header that names text/csv or the .xlsx
+// media type, else json; with Chinese headers unless headers=keys.
+func (q *query) format(r *http.Request) exportFormat {
+	f := exportFormat{kind: q.oneOf("format", "json", "csv", "xlsx")}
+	if f.kind == "" {
+		switch accept := r.Header.Get("Accept"); {
+		case strings.Contains(accept, xlsxType):
+			f.kind = "xlsx"
+		case strings.Contains(accept, "text/csv"):
+			f.kind = "csv"
+		default:
+			f.kind = "json"
+		}
 	}
-	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
-		return "csv"
-	}
-	return "json"
+	f.keys = q.oneOf("headers", "zh", "keys") == "keys"
+	return f
 }

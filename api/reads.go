@@ -15,6 +15,7 @@ import (
 	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/inspection"
+	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/domain/review"
@@ -70,7 +71,7 @@ type ReadRoute struct {
 	Roles   []Role
 	Params  []ReadParam
 	Result  reflect.Type // the JSON answer
-	CSV     bool         // also exported as CSV with format=csv
+	CSV     bool         // also exported whole with format=csv or format=xlsx
 	serve   func(rd *Reads, w http.ResponseWriter, r *http.Request, q *query, v visibility)
 }
 
@@ -108,8 +109,16 @@ var (
 	pagingParams = []ReadParam{
 		{Name: "limit", Type: "integer", Description: "page size, 1 to 1000 (default 100)"},
 		{Name: "after", Type: "string", Description: "the next cursor of the previous page"},
-		{Name: "format", Type: "string", Description: "json (default) or csv: the whole list as UTF-8 CSV with a byte-order mark"},
+		formatParam, headersParam,
 	}
+	formatParam = ReadParam{Name: "format", Type: "string", Description: "json (default), csv or xlsx: the whole list from the cursor on, " +
+		"as UTF-8 CSV with a byte-order mark, or as an .xlsx workbook of one sheet (bold frozen header row, times and dates as dates in the deployment's zone); " +
+		"an Accept header naming text/csv or " + xlsxType + " asks the same. Both count as expensive reads"}
+	headersParam = ReadParam{Name: "headers", Type: "string", Description: "for csv and xlsx: zh (default) or keys. " +
+		"zh: Chinese headers; each code column gets its Chinese label in a column before it (状态, then 状态代码; 亮灯, then 亮灯代码), " +
+		"each unit, area, member or group id its name in a column after it (单位代码, then 单位名称), times are in the deployment's zone " +
+		"(CSV: YYYY-MM-DD hh:mm:ss) and yes/no are 是/否. keys: the JSON keys as headers, one column per key, no labels or names; " +
+		"a CSV is then as before Chinese headers (times in RFC 3339 UTC, true/false)"}
 	waitParams = []ReadParam{
 		{Name: "wait_for", Type: "integer", Description: "wait until the projections reach this commit position (a command's position.commit); 503 if they do not within wait"},
 		{Name: "wait", Type: "string", Description: "how long to wait for wait_for, as a Go duration such as 2s (default and most: 10s)"},
@@ -186,9 +195,28 @@ func ReadRoutes() []ReadRoute {
 				{Name: "unit_kind", Type: "string", Description: "unit kind"},
 				{Name: "metric", Type: "string", Repeat: true, Description: "trend metrics"},
 				{Name: "overall", Type: "boolean", Description: "sum across areas and unit kinds"},
-				{Name: "format", Type: "string", Description: "json (default) or csv"},
+				formatParam, headersParam,
 			}, waitParams),
 			Result: reflect.TypeFor[TrendsAnswer](), serve: (*Reads).trends},
+		{Pattern: "/v1/views/areas", Roles: viewRoles, CSV: true,
+			Summary: "Directory of areas (片区): id, name and leader, ordered by id. A reader whose scope is restricted gets the areas its units lie in",
+			Params:  params(pagingParams, waitParams),
+			Result:  reflect.TypeFor[ListPage[projections.AreaRow]](), serve: (*Reads).areas},
+		{Pattern: "/v1/views/units", Roles: viewRoles, CSV: true,
+			Summary: "Directory of units (单位): id, name, kind, parent, area and level as the tree stands now, ordered by id; only the units of the reader's scope",
+			Params: params([]ReadParam{
+				{Name: "area", Type: "string", Description: "the units' area now"},
+				{Name: "parent", Type: "string", Description: "the units directly under this unit (it must be in the reader's scope)"},
+				{Name: "kind", Type: "string", Description: "unit kind, such as branch"},
+			}, pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.UnitRow]](), serve: (*Reads).units},
+		{Pattern: "/v1/views/groups", Roles: viewRoles, CSV: true,
+			Summary: "Directory of inspection groups (指导检查组): name, state, how many members, and what each covers now: the areas it covers units through, " +
+				"the units it covers through a unit assignment, and how many units in all. The projections keep no member names and no assignments " +
+				"that cover no unit. A reader whose scope is restricted gets the groups covering a unit of its scope (an inspector also its own group), " +
+				"with their coverage of its scope only",
+			Params: params(pagingParams, waitParams),
+			Result: reflect.TypeFor[ListPage[projections.GroupRow]](), serve: (*Reads).groups},
 		{Pattern: "/v1/views/totals", Roles: viewRoles,
 			Summary: "Campaign totals for the year-end summary: themes, pledges, reviews, shortcomings, measures, vanguards",
 			Params:  params([]ReadParam{{Name: "quarter", Type: "string", Description: "campaign quarter; empty for the whole campaign"}}, waitParams),
@@ -391,7 +419,7 @@ func (rd *Reads) rectifications(w http.ResponseWriter, r *http.Request, q *query
 		}
 		return rows, next, err
 	}
-	serveList(w, r, format, "rectifications", f.After, f.Limit, v.position, page)
+	serveList(rd, w, r, format, "rectifications", f.After, f.Limit, v.position, page)
 }
 
 func (rd *Reads) rectificationSummary(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
@@ -438,7 +466,7 @@ func (rd *Reads) groupView(w http.ResponseWriter, r *http.Request, q *query, v v
 		}
 		return rows, next, err
 	}
-	serveList(w, r, format, "group-"+group, after, limit, v.position, page)
+	serveList(rd, w, r, format, "group-"+group, after, limit, v.position, page)
 }
 
 func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
@@ -446,7 +474,7 @@ func (rd *Reads) pledges(w http.ResponseWriter, r *http.Request, q *query, v vis
 	if qu := q.quarter("quarter"); !qu.IsZero() {
 		f.Quarter = qu.String()
 	}
-	unitList(w, r, q, v, "pledges", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.PledgeRow, string, error) {
+	unitList(rd, w, r, q, v, "pledges", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.PledgeRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		rows, err := projections.QueryPledges(ctx, rd.Conn, rd.DB, f)
 		next := ""
@@ -462,7 +490,7 @@ func (rd *Reads) reviews(w http.ResponseWriter, r *http.Request, q *query, v vis
 	if qu := q.quarter("quarter"); !qu.IsZero() {
 		f.Quarter = qu.String()
 	}
-	unitList(w, r, q, v, "reviews", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.ReviewRow, string, error) {
+	unitList(rd, w, r, q, v, "reviews", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.ReviewRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryReviews(ctx, rd.Conn, rd.DB, f)
 	})
@@ -476,9 +504,52 @@ func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v
 			}
 			return s, nil
 		})}
-	unitList(w, r, q, v, "inspections", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.InspectionRow, string, error) {
+	unitList(rd, w, r, q, v, "inspections", f.Unit, func(ctx context.Context, units []string, after string, limit int) ([]projections.InspectionRow, string, error) {
 		f.Units, f.After, f.Limit = units, after, limit
 		return projections.QueryInspections(ctx, rd.Conn, rd.DB, f)
+	})
+}
+
+func (rd *Reads) areas(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	unitList(rd, w, r, q, v, "areas", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.AreaRow, string, error) {
+		return projections.QueryAreas(ctx, rd.Conn, rd.DB, projections.AreaFilter{Units: units, After: after, Limit: limit})
+	})
+}
+
+func (rd *Reads) units(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	f := projections.UnitFilter{Area: q.str("area"), Parent: q.str("parent"), Kind: q.str("kind")}
+	if f.Kind != "" {
+		if _, err := org.ParseKind(f.Kind); err != nil {
+			q.bad("kind", "%v", err)
+		}
+	}
+	if q.err == nil && v.unit(f.Parent) != nil {
+		q.fail(NewProblem(http.StatusForbidden, fmt.Sprintf("unit %s is outside the scope of %s", f.Parent, v.principal.Subject), "parent"))
+	}
+	unitList(rd, w, r, q, v, "units", "", func(ctx context.Context, units []string, after string, limit int) ([]projections.UnitRow, string, error) {
+		f.Units, f.After, f.Limit = units, after, limit
+		return projections.QueryUnits(ctx, rd.Conn, rd.DB, f)
+	})
+}
+
+func (rd *Reads) groups(w http.ResponseWriter, r *http.Request, q *query, v visibility) {
+	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
+	format := q.format(r)
+	if q.err != nil {
+		WriteProblem(w, r, q.err)
+		return
+	}
+	units, none := v.restrict()
+	serveList(rd, w, r, format, "groups", after, limit, v.position, func(ctx context.Context, after string, limit int) ([]projections.GroupRow, string, error) {
+		if none && v.group == "" {
+			return nil, "", nil
+		}
+		if none {
+			// An inspector of a group that covers nothing now: its own
+			// group alone, with nothing covered.
+			units = []string{""}
+		}
+		return projections.QueryGroups(ctx, rd.Conn, rd.DB, projections.GroupFilter{Units: units, Group: v.group, After: after, Limit: limit})
 	})
 }
 
@@ -486,7 +557,7 @@ func (rd *Reads) inspections(w http.ResponseWriter, r *http.Request, q *query, v
 // must lie in the reader's scope, and the query is limited to the units
 // the scope covers (a reader whose scope covers none gets an empty list
 // without a query).
-func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibility, name, unit string,
+func unitList[T any](rd *Reads, w http.ResponseWriter, r *http.Request, q *query, v visibility, name, unit string,
 	read func(ctx context.Context, units []string, after string, limit int) ([]T, string, error)) {
 	limit, after := q.int("limit", 100, 1, 1000), q.str("after")
 	format := q.format(r)
@@ -498,7 +569,7 @@ func unitList[T any](w http.ResponseWriter, r *http.Request, q *query, v visibil
 		return
 	}
 	units, none := v.restrict()
-	serveList(w, r, format, name, after, limit, v.position, func(ctx context.Context, after string, limit int) ([]T, string, error) {
+	serveList(rd, w, r, format, name, after, limit, v.position, func(ctx context.Context, after string, limit int) ([]T, string, error) {
 		if none {
 			return nil, "", nil
 		}
@@ -555,8 +626,8 @@ func (rd *Reads) trends(w http.ResponseWriter, r *http.Request, q *query, v visi
 		}
 	}
 	w.Header().Set("X-Suppressed-Cells", strconv.Itoa(suppressed))
-	if format == "csv" {
-		serveList(w, r, format, "trends", "", 0, v.position, func(context.Context, string, int) ([]projections.TrendRow, string, error) {
+	if format.kind != "json" {
+		serveList(rd, w, r, format, "trends", "", 0, v.position, func(context.Context, string, int) ([]projections.TrendRow, string, error) {
 			return rows, "", nil
 		})
 		return
@@ -603,43 +674,20 @@ func (rd *Reads) totals(w http.ResponseWriter, r *http.Request, q *query, v visi
 // pager reads one page of a list after a cursor.
 type pager[T any] func(ctx context.Context, after string, limit int) ([]T, string, error)
 
-// serveList answers one page as JSON or, for format=csv, the whole list
-// from the cursor on as CSV, page by page as it is read.
-func serveList[T any](w http.ResponseWriter, r *http.Request, format, name, after string, limit int, pos uint64, page pager[T]) {
-	if format != "csv" {
-		rows, next, err := page(r.Context(), after, limit)
-		if err = viewsErr(err); err != nil {
-			WriteProblem(w, r, err)
-			return
-		}
-		if rows == nil {
-			rows = []T{}
-		}
-		writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
+// serveList answers one page as JSON or, for format=csv or xlsx, the
+// whole list from the cursor on (serveExport).
+func serveList[T any](rd *Reads, w http.ResponseWriter, r *http.Request, format exportFormat, name, after string, limit int, pos uint64, page pager[T]) {
+	if format.kind != "json" {
+		serveExport(rd, w, r, format, name, after, page)
 		return
 	}
-	longRoute(w)
-	// The first page is read before anything is written, so a bad cursor
-	// or an unreachable ClickHouse is still a problem answer.
-	rows, next, err := page(r.Context(), after, 1000)
+	rows, next, err := page(r.Context(), after, limit)
 	if err = viewsErr(err); err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	cw := newCSVWriter[T](w, name)
-	for {
-		for i := range rows {
-			cw.row(&rows[i])
-		}
-		if next == "" || cw.err != nil {
-			break
-		}
-		if rows, next, err = page(r.Context(), next, 1000); err != nil {
-			// The status is sent: all that is left is to cut the
-			// export short, which the missing last line shows.
-			cw.fail(err)
-			break
-		}
+	if rows == nil {
+		rows = []T{}
 	}
-	cw.flush()
+	writeJSON(w, http.StatusOK, ListPage[T]{Items: rows, Next: next, ProjectionPosition: pos})
 }

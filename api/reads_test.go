@@ -15,6 +15,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/cxzy/ledger/api"
+	"github.com/cxzy/ledger/api/console"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/domain/catalog"
 	evstore "github.com/cxzy/ledger/evidence"
@@ -107,6 +108,10 @@ func (d *district) serveEverything(t testing.TB) (http.Handler, *projected) {
 		Reads:    pr.reads(d),
 		Seals:    &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: d.cmds.Handler}, Keys: []string{vkey}},
 		Admin:    &api.Admin{Log: d.log, SnapshotDir: t.TempDir()},
+		// The console and the development login are mounted too, so the
+		// route table covers them.
+		Console:   console.Routes,
+		DevTokens: &api.DevTokens{Signer: api.HS256{Key: secret}},
 	})
 	return h, pr
 }
@@ -418,8 +423,9 @@ func TestTrendsOverScope(t *testing.T) {
 		})
 	}
 
-	// The CSV export leaves out the same cells and says how many.
-	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?metric=pledges_made&grain=quarter&format=csv", nil)
+	// The CSV export (with headers=keys, the machine layout) leaves out
+	// the same cells and says how many.
+	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/views/trends?metric=pledges_made&grain=quarter&format=csv&headers=keys", nil)
 	req.Header.Set("Authorization", "Bearer "+superior)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -400,3 +400,30 @@ func TestJWKSUnreachableFailsStart(t *testing.T) {
 		t.Errorf("error %q does not name the URL", err)
 	}
 }
+
+// TestDevLoginConfig: the development login needs the HS256 secret and a
+// loopback address, since it lets anyone act as anyone.
+func TestDevLoginConfig(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	for _, tc := range []struct {
+		addr, secret, wantErr string
+	}{
+		{"127.0.0.1:8080", secret, ""},
+		{"localhost:8080", secret, ""},
+		{"[::1]:8080", secret, ""},
+		{"0.0.0.0:8080", secret, "not a loopback address"},
+		{"10.1.2.3:8080", secret, "not a loopback address"},
+		{":8080", secret, "not a loopback address"},
+		{"127.0.0.1:8080", "", "needs LEDGER_JWT_SECRET"},
+	} {
+		c, err := ParseConfig([]string{"--addr", tc.addr, "--dev-login"}, func(k string) string {
+			return map[string]string{"LEDGER_JWT_SECRET": tc.secret}[k]
+		})
+		switch {
+		case tc.wantErr == "" && (err != nil || !c.DevLogin):
+			t.Errorf("%s: %v, dev login %v", tc.addr, err, c.DevLogin)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s (secret %t): %v, want %q", tc.addr, tc.secret != "", err, tc.wantErr)
+		}
+	}
+}

