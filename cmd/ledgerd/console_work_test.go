@@ -521,6 +521,19 @@ func TestConsoleWorkClerkCannotDecide(t *testing.T) {
 	if got := clerk.actions(rect); len(got) != 0 {
 		t.Errorf("a submitted rectification offers the clerk %v, want nothing", got)
 	}
+
+	// The list exports as CSV and as Excel, with the clerk's token.
+	clerk.eval(`() => { window.exported = []; URL.createObjectURL = b => { window.exported.push(b.type + ' ' + b.size); return 'blob:none' }; return true }`)
+	clerk.click(activeTab + ` button[data-export="csv"]`)
+	clerk.click(activeTab + ` button[data-export="xlsx"]`)
+	exported := clerk.until(`() => window.exported.length === 2 && window.exported.join('|')`, "both exports are downloaded")
+	if !strings.Contains(exported, "text/csv") || !strings.Contains(exported, "spreadsheetml") {
+		t.Errorf("the exports are %q", exported)
+	}
+	if msg := clerk.text(activeTab + " .notice"); msg != "" {
+		t.Errorf("exporting says %q", msg)
+	}
+
 	clerk.click(`.tabs button[data-tab="clerk-pledges"]`)
 	clerk.waitState(pledge, "submitted")
 	tabs := clerk.eval(`() => [...document.querySelectorAll('.tabs button')].map(b => b.dataset.tab).join(' ')`)

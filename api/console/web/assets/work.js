@@ -230,8 +230,8 @@ class ItemList {
         onDone: async res => {
           recorded(res);
           panel.remove();
-          notice(this.noticeBox, `${a.label}（${(this.o.titleOf && this.o.titleOf(row)) || tr.dataset.id}）`, res);
           await this.load(res.position && res.position.commit);
+          notice(this.noticeBox, `${a.label}（${(this.o.titleOf && this.o.titleOf(row)) || tr.dataset.id}）`, res);
         },
       }));
       cell.replaceChildren(...(base.before || []), form);
@@ -258,8 +258,8 @@ class ItemList {
           recorded(res);
           this.toolPanel.replaceChildren();
           delete this.toolPanel.dataset.tool;
-          notice(this.noticeBox, t.label, res);
           await this.load(res.position && res.position.commit);
+          notice(this.noticeBox, t.label, res);
         },
       }));
       this.toolPanel.replaceChildren(el('div', { class: 'card' }, form));
@@ -554,6 +554,9 @@ const kindZh = { special: '专项检查', random: '随机抽查' };
 function officeTab(role) {
   const box = el('div', { class: 'office' });
   const card = (title, ...children) => el('section', { class: 'card' }, el('h2', {}, title), ...children);
+  // formCard is a card holding a command's form, made again (fresh key,
+  // fresh choices) after each success; after() refreshes what depends on
+  // the command before the user is told it is recorded.
   const formCard = async (title, name, opts, after) => {
     const status = el('div', { class: 'notice' });
     const holder = el('div', {});
@@ -561,14 +564,15 @@ function officeTab(role) {
       const form = await commandForm(Object.assign({ name, submit: '提交' }, typeof opts === 'function' ? opts() : opts, {
         onDone: async res => {
           recorded(res);
-          notice(status, title, res);
           if (after) await after(res);
           holder.replaceChildren(await make());
+          notice(status, title, res);
         },
       }));
       return form;
     };
     const c = card(title, status, holder);
+    c.remake = async () => holder.replaceChildren(await make());
     holder.replaceChildren(await make());
     return c;
   };
@@ -588,7 +592,12 @@ function officeTab(role) {
         el('td', {}, (g.units || []).map(u => unitName(u) || u).join('、')), el('td', { class: 'num' }, String(g.covered)))))) :
       el('p', { class: 'muted' }, '还没有检查组。'));
   };
-  const refreshGroups = async () => { await loadDirectory(['groups']); await showGroups(); };
+  let assignCard = null;
+  const refreshGroups = async () => {
+    await loadDirectory(['groups']);
+    await showGroups();
+    if (assignCard) await assignCard.remake();
+  };
 
   (async () => {
     try {
@@ -604,7 +613,7 @@ function officeTab(role) {
         await showGroups();
         parts.push(card('指导检查组', groupsList));
         parts.push(await formCard('组建检查组', 'group', { pattern: '/v1/groups', url: '/v1/groups' }, refreshGroups));
-        parts.push(await formCard('指派指导范围', 'assign', () => ({
+        parts.push(assignCard = await formCard('指派指导范围', 'assign', () => ({
           pattern: '/v1/groups/{id}/assignments', url: '/v1/groups/{id}/assignments',
           params: { id: { title: '检查组', options: groupChoices().options, strict: groupChoices().strict } },
           choices: { target_id: { options: [...areaChoices().options, ...unitChoices().options], strict: false } },
