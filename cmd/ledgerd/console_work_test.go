@@ -101,6 +101,25 @@ func (w *workPage) click(sel string) {
 	}
 }
 
+// screenshot saves the page as docs/screenshots/work-<name>.png when
+// LEDGER_SCREENSHOTS=1 (docs/console.md); otherwise it does nothing.
+func (w *workPage) screenshot(name string) {
+	w.t.Helper()
+	if os.Getenv("LEDGER_SCREENSHOTS") != "1" {
+		return
+	}
+	buf, err := chromedp.Run(w.e.Browser, chromedp.FullScreenshot(100)) // 100: PNG
+	if err == nil {
+		err = os.MkdirAll("../../docs/screenshots", 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile("../../docs/screenshots/work-"+name+".png", buf, 0o644)
+	}
+	if err != nil {
+		w.t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
 // row is the selector of an item's row in the tab shown.
 func row(id string) string { return activeTab + ` tr[data-id="` + id + `"]` }
 
@@ -322,6 +341,7 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	clerk.set(f, "category", "service_for_masses")
 	clerk.typeIn(f, "title", "为群众办实事")
 	clerk.typeIn(f, "content", "解决小区照明问题")
+	clerk.screenshot("clerk-new-pledge")
 	pledge, stream := clerk.submit(f, true)
 	if stream != "pledge-"+pledge {
 		t.Fatalf("the new pledge is %q in %q", pledge, stream)
@@ -349,6 +369,7 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	if msg := sup.refused(f, "reason"); !strings.Contains(msg, "理由") || !strings.Contains(msg, "reason") {
 		t.Errorf("an empty reason shows %q beside the field", msg)
 	}
+	sup.screenshot("superior-return-refused")
 	if got, _ := e.types(t, stream); len(got) != 1 {
 		t.Fatalf("a refused return recorded %v", got)
 	}
@@ -398,6 +419,7 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	sup.set(f, "shortcomings[0].text", "公开栏更新不及时")
 	sup.click(f + ` [name="shortcomings[0].orders_rectification"]`)
 	sup.set(f, "measures[0]", "每周更新公开栏")
+	sup.screenshot("superior-review")
 	_, reviewStream := sup.submit(f, false)
 	if p := e.follow(reviewStream).next(t, "review.recorded"); !strings.Contains(string(p), `"orders_rectification":true`) || !strings.Contains(string(p), "每周更新公开栏") {
 		t.Errorf("the review: %s", p)
@@ -425,6 +447,7 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	if msg := insp.refused(f, "deadline"); !strings.Contains(msg, "deadline") {
 		t.Errorf("a deadline before today shows %q beside the field", msg)
 	}
+	insp.screenshot("inspector-order-refused")
 	deadline := today.AddDays(20)
 	insp.set(f, "deadline", deadline.String())
 	rect, rectStream := insp.submit(f, false)
@@ -488,6 +511,7 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	sup2.submit(f, false)
 	cites(t, rc.next(t, "rectification.accepted"), "验收照片.png")
 	sup2.waitState(rect, "accepted")
+	sup2.screenshot("superior-rectifications")
 
 	var list struct {
 		Items []rectRow `json:"items"`

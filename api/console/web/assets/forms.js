@@ -80,8 +80,10 @@ const E = {
 // rows, "/v1/inspections subject" for one route's field). long marks a
 // text that gets a text area.
 const FIELDS = {
-  occurred_at: { title: '业务发生时间', format: 'date-time', hint: '默认为提交时的时间；补录过去的事项时改为实际发生的时间' },
-  evidence: { title: '佐证材料', hint: '照片、会议记录、扫描件等，提交时先上传再引用' },
+  // The form handles these two itself: its own hint, not the API's.
+  occurred_at: { title: '业务发生时间', format: 'date-time', hint: '默认为提交时的时间；补录过去的事项时改为实际发生的时间', ownHint: true },
+  evidence: { title: '佐证材料', hint: '照片、会议记录、扫描件等，提交时先上传再引用', ownHint: true },
+  '/v1/rectifications/{id}/accept evidence': { hint: '提交验收时未附佐证材料的，验收时须至少上传一份' },
   reason: { title: '理由', long: true },
   reasons: { title: '申请理由', long: true },
   note: { title: '意见', long: true },
@@ -177,7 +179,7 @@ function describe(pattern, path, schema) {
   if (!d['x-format'] && extra.xformat) d['x-format'] = extra.xformat;
   for (const k of ['minimum', 'maximum']) if (d[k] === undefined && extra[k] !== undefined) d[k] = extra[k];
   d.long = d.type === 'string' && (extra.long || (d.maxLength || 0) > LONG);
-  d.hint = extra.hint || chinese(d.description || '');
+  d.hint = (extra.ownHint && extra.hint) || chinese(d.description || '') || extra.hint || '';
   return d;
 }
 
@@ -460,20 +462,25 @@ function merge(a, b) {
   return out;
 }
 
-// Chinese for the domain's most frequent refusals; the server's own
-// words follow in brackets.
+// Chinese for the domain's most frequent refusals of a field; the
+// server's own words follow in brackets. A refusal not listed still says
+// which field, by its Chinese title.
 const REASONS = [
-  [/^(.+?): is required$/, '不能为空'],
-  [/^(.+?): must be at most (\d+) characters$/, (m) => `不能超过 ${m[2]} 个字`],
+  [/^[^:]+: is required$/, () => '不能为空'],
+  [/^[^:]+: must be at most (\d+) characters$/, m => `不能超过 ${m[1]} 个字`],
+  [/^[^:]+: must not be before the order date (\S+)$/, m => `不得早于下达日期 ${m[1]}`],
+  [/^[^:]+: must be (\d+) to (\d+)$/, m => `须在 ${m[1]} 至 ${m[2]} 之间`],
 ];
 
 function explain(err, title) {
   const p = err instanceof ApiError ? err.problem || {} : {};
+  const detail = p.detail || '';
+  if (!title || !detail) return '';
   for (const [re, zh] of REASONS) {
-    const m = (p.detail || '').match(re);
-    if (m) return `${title || m[1]}${typeof zh === 'function' ? zh(m) : zh}（${p.detail}）`;
+    const m = detail.match(re);
+    if (m) return `${title}${zh(m)}（${detail}）`;
   }
-  return '';
+  return `${title}有误（${detail}）`;
 }
 
 // commandForm builds the form of one command.
