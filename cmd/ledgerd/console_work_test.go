@@ -680,3 +680,97 @@ func TestConsoleWorkOffice(t *testing.T) {
 		t.Errorf("the ranking: %s", p)
 	}
 }
+
+// TestConsoleWorkOtherCommands: the commands the quarter does not take,
+// each once through its generated form: withdrawing a pledge, a progress
+// report with a photo, an evaluation (enumerations and a score), a plan
+// of two measures, a denied extension, a cancellation and a completed
+// inspection.
+func TestConsoleWorkOtherCommands(t *testing.T) {
+	e := newConsoleEnv(t)
+	today := domain.DateIn(time.Now(), domain.DefaultLocation())
+	quarter := domain.QuarterOf(time.Now().In(domain.DefaultLocation())).String()
+	pledge := func(title string) string {
+		return e.post("pledge", "/v1/pledges", e.Clerk, map[string]any{"maker": "unit", "unit": e.Branch, "quarter": quarter,
+			"category": "stage_task", "title": title, "content": title + "的内容"})
+	}
+	withdrawn, reported, kept := pledge("撤回的承诺"), pledge("践诺中的承诺"), pledge("已兑现的承诺")
+	for _, id := range []string{reported, kept} {
+		e.post("file", "/v1/pledges/"+id+"/file", e.Superior, map[string]any{})
+		e.post("disclose", "/v1/pledges/"+id+"/disclose", e.Clerk, map[string]any{})
+	}
+	e.post("fulfil", "/v1/pledges/"+kept+"/fulfil", e.Clerk, map[string]any{"narrative": "已完成"})
+	review := e.post("review", "/v1/reviews", e.Superior, map[string]any{"form": "written", "subject": "unit", "unit_id": e.Branch,
+		"reviewer": "张书记", "shortcomings": []map[string]any{{"text": "台账不全"}, {"text": "学习不够"}}})
+	order := func(item int) string {
+		return e.post("order", "/v1/rectifications", e.Superior, map[string]any{"source": map[string]any{"kind": "review", "ref": review, "item": item},
+			"unit": e.Branch, "person": "zhang-san", "requirement": "整改", "deadline": today.AddDays(10).String()})
+	}
+	planned, cancelled := order(1), order(2)
+	e.post("acknowledge", "/v1/rectifications/"+planned+"/acknowledge", e.Clerk, map[string]any{})
+	inspection := e.post("inspection", "/v1/inspections", e.Inspector, map[string]any{"kind": "random", "unit_id": e.Branch, "group_id": e.Group})
+
+	clerk := e.openWork(t, "clerk", e.Clerk, "clerk-pledges")
+	f := clerk.action(withdrawn, "withdraw")
+	clerk.typeIn(f, "reason", "重复提交")
+	clerk.submit(f, false)
+	e.follow("pledge-"+withdrawn, "pledge.submitted").next(t, "pledge.withdrawn")
+	clerk.waitState(withdrawn, "withdrawn")
+	if got := clerk.actions(withdrawn); len(got) != 0 {
+		t.Errorf("a withdrawn pledge offers %v", got)
+	}
+	f = clerk.action(reported, "progress")
+	clerk.set(f, "percent", "50")
+	clerk.typeIn(f, "narrative", "已完成一半")
+	clerk.attach(f, photo(t, "进展照片.png"))
+	clerk.submit(f, false)
+	cites(t, e.follow("pledge-"+reported, "pledge.submitted", "pledge.filed", "pledge.disclosed").next(t, "fulfilment.progress_reported"), "进展照片.png")
+	clerk.waitState(reported, "in_progress")
+
+	sup := e.openWork(t, "superior", e.Superior, "superior-pledges")
+	f = sup.action(kept, "evaluations")
+	sup.set(f, "evaluator", "organisation")
+	sup.set(f, "grade", "excellent")
+	sup.set(f, "score", "95")
+	sup.submit(f, false)
+	if p := e.follow("pledge-"+kept, "pledge.submitted", "pledge.filed", "pledge.disclosed", "fulfilment.fulfilled").next(t, "pledge.evaluated"); !strings.Contains(string(p), `"grade":"excellent"`) || !strings.Contains(string(p), `"score":95`) {
+		t.Errorf("the evaluation: %s", p)
+	}
+
+	clerk = e.openWork(t, "clerk", e.Clerk, "clerk-rectifications")
+	f = clerk.action(planned, "plan")
+	clerk.set(f, "measures[0]", "补齐台账")
+	clerk.click(f + ` button.add`)
+	clerk.set(f, "measures[1]", "每月检查")
+	clerk.submit(f, false)
+	pl := e.follow("rectification-"+planned, "rectification.ordered", "rectification.acknowledged")
+	if p := pl.next(t, "rectification.plan_filed"); !strings.Contains(string(p), `["补齐台账","每月检查"]`) {
+		t.Errorf("the plan: %s", p)
+	}
+	f = clerk.action(planned, "extension-requests")
+	clerk.typeIn(f, "reasons", "人手不足")
+	clerk.typeIn(f, "progress", "已补一半")
+	clerk.submit(f, false)
+	pl.next(t, "rectification.extension_requested")
+
+	sup = e.openWork(t, "superior", e.Superior, "superior-rectifications")
+	f = sup.action(planned, "extension-denials")
+	sup.typeIn(f, "reason", "时间充足")
+	sup.submit(f, false)
+	pl.next(t, "rectification.extension_denied")
+	if got := sup.actions(planned); slices.Contains(got, "extension-grants") {
+		t.Errorf("after the denial the item offers %v", got)
+	}
+	f = sup.action(cancelled, "cancel")
+	sup.typeIn(f, "reason", "与第一项重复")
+	sup.submit(f, false)
+	e.follow("rectification-"+cancelled, "rectification.ordered").next(t, "rectification.cancelled")
+	sup.waitState(cancelled, "cancelled")
+
+	insp := e.openWork(t, "inspector", e.Inspector, "inspector-inspections")
+	f = insp.action(inspection, "complete")
+	insp.typeIn(f, "summary", "未发现问题")
+	insp.submit(f, false)
+	e.follow("inspection-"+inspection, "inspection.started").next(t, "inspection.completed")
+	insp.waitState(inspection, "completed")
+}
