@@ -76,7 +76,7 @@ func (s *Server) OpenAPI() map[string]any {
 		responses["200"] = map[string]any{"description": "A development token",
 			"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[DevToken](), 0)}}}
 		paths["/v1/dev/tokens"] = map[string]any{"post": map[string]any{
-			"summary": "Development only (ledgerd --dev-login, loopback): mint a token for any principal, for the console's login page",
+			"summary":  "Development only (ledgerd --dev-login, loopback): mint a token for any principal, for the console's login page",
 			"security": []any{},
 			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
 				"schema": schemaOf(reflect.TypeFor[DevTokenRequest](), 0)}}},
