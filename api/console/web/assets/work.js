@@ -293,16 +293,26 @@ async function pledgeText(id) {
   return { text: text || {}, reason };
 }
 
-function pledgeActions() {
-  const url = (row, cmd) => `/v1/pledges/${encodeURIComponent(row.id)}/${cmd}`;
-  const simple = (name, lbl, states, extra = {}) => Object.assign({
-    name, label: lbl, states, pattern: '/v1/pledges/{id}/' + name,
+// rowCommands makes the commands of a list's rows under base
+// ('/v1/pledges'): url(row, cmd) is where a row's command posts, and
+// act(name, label, states, extra) a command offered in those states whose
+// form posts there with the row's unit; extra adds fields or replaces
+// them.
+function rowCommands(base) {
+  const url = (row, cmd) => `${base}/${encodeURIComponent(row.id)}/${cmd}`;
+  const act = (name, lbl, states, extra = {}) => Object.assign({
+    name, label: lbl, states, pattern: `${base}/{id}/${name}`,
     form: row => ({ url: url(row, name), unit: row.unit }),
   }, extra);
+  return { url, act };
+}
+
+function pledgeActions() {
+  const { url, act } = rowCommands('/v1/pledges');
   return [
-    simple('return', '退回修改', ['submitted']),
-    simple('file', '备案', ['submitted'], { primary: true }),
-    simple('revise', '修改后重报', ['returned'], {
+    act('return', '退回修改', ['submitted']),
+    act('file', '备案', ['submitted'], { primary: true }),
+    act('revise', '修改后重报', ['returned'], {
       primary: true,
       form: async row => {
         const { text, reason } = await pledgeText(row.id);
@@ -313,16 +323,16 @@ function pledgeActions() {
         };
       },
     }),
-    simple('withdraw', '撤回', ['submitted', 'returned']),
-    simple('disclose', '公开承诺', ['filed'], { primary: true }),
-    simple('progress', '报告践诺进展', ['disclosed', 'in_progress'], {
+    act('withdraw', '撤回', ['submitted', 'returned']),
+    act('disclose', '公开承诺', ['filed'], { primary: true }),
+    act('progress', '报告践诺进展', ['disclosed', 'in_progress'], {
       form: row => ({ url: url(row, 'progress'), unit: row.unit, defaults: { report_id: `${today()}-${(row.reports || 0) + 1}` } }),
     }),
-    simple('fulfil', '报告兑现', ['disclosed', 'in_progress'], { primary: true }),
+    act('fulfil', '报告兑现', ['disclosed', 'in_progress'], { primary: true }),
     // Unfulfilled only once the quarter has ended (judged by the server
     // on business time; a backfill may date it earlier).
-    simple('lapse', '未兑现', ['filed', 'disclosed', 'in_progress'], { when: row => quarterEnded(row.quarter) }),
-    simple('evaluations', '评诺', ['fulfilled', 'lapsed', 'evaluated'], { primary: true }),
+    act('lapse', '未兑现', ['filed', 'disclosed', 'in_progress'], { when: row => quarterEnded(row.quarter) }),
+    act('evaluations', '评诺', ['fulfilled', 'lapsed', 'evaluated'], { primary: true }),
   ];
 }
 
@@ -382,11 +392,7 @@ const liveStates = ['open', 'in_progress', 'submitted'];
 const pendingExtension = r => r.extensions_requested > r.extensions_granted + r.extensions_denied;
 
 function rectActions() {
-  const url = (row, cmd) => `/v1/rectifications/${encodeURIComponent(row.id)}/${cmd}`;
-  const act = (name, lbl, states, extra = {}) => Object.assign({
-    name, label: lbl, states, pattern: '/v1/rectifications/{id}/' + name,
-    form: row => ({ url: url(row, name), unit: row.unit }),
-  }, extra);
+  const { act } = rowCommands('/v1/rectifications');
   return [
     act('acknowledge', '签收', ['open'], { primary: true }),
     act('plan', '填报整改措施', ['in_progress']),
@@ -514,7 +520,7 @@ async function findingsOf(id) {
 }
 
 function inspectionsTab(role) {
-  const url = (row, cmd) => `/v1/inspections/${encodeURIComponent(row.id)}/${cmd}`;
+  const { act } = rowCommands('/v1/inspections');
   return new ItemList({
     role, path: '/v1/views/inspections', params: role === 'inspector' && who.group ? { group: who.group } : {},
     exportName: '检查台账', empty: '本组暂无检查记录，点「开展检查」开始一次专项检查或随机抽查。',
@@ -530,8 +536,8 @@ function inspectionsTab(role) {
       { title: '状态', cell: r => pill(label('inspectionState', r.state), r.state === 'open' ? 's-blue' : 'c-green') },
     ],
     actions: [
-      { name: 'findings', label: '记录发现问题', pattern: '/v1/inspections/{id}/findings', states: ['open'], primary: true, form: r => ({ url: url(r, 'findings'), unit: r.unit }) },
-      { name: 'complete', label: '完成检查', pattern: '/v1/inspections/{id}/complete', states: ['open'], form: r => ({ url: url(r, 'complete'), unit: r.unit }) },
+      act('findings', '记录发现问题', ['open'], { primary: true }),
+      act('complete', '完成检查', ['open']),
       {
         name: 'order', label: '责令整改', pattern: '/v1/rectifications', submit: '下达', when: r => r.findings > 0,
         form: async r => orderFrom('inspection', r, await findingsOf(r.id)),
