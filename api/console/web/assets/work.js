@@ -347,19 +347,30 @@ function categoriesOf(maker) {
   return codes.map(c => [c, categoryLabels[c]]);
 }
 
+// clerkUnits scopes a clerk's list to the clerk's units: a filter of
+// them when there are several, the one unit as a parameter when one.
+// The server scopes the other roles' lists.
+function clerkUnits(clerk) {
+  const units = who.units || [];
+  return {
+    filters: clerk && units.length > 1 ? [{ name: 'unit', title: '单位', options: [['', '全部'], ...units.map(u => [u, unitName(u) || u])] }] : [],
+    params: clerk && units.length === 1 ? { unit: units[0] } : {},
+  };
+}
+
+// labelled is a list's filter on a field, offering 全部 and each of values
+// by its label in set.
+const labelled = (name, title, set, values) => ({ name, title, options: [['', '全部'], ...values.map(v => [v, label(set, v)])] });
+
 function pledgesTab(role) {
   const clerk = role === 'clerk';
   const units = who.units || [];
-  const filters = [];
-  if (clerk && units.length > 1) {
-    filters.push({ name: 'unit', title: '单位', options: [['', '全部'], ...units.map(u => [u, unitName(u) || u])] });
-  }
-  filters.push({ name: 'state', title: '状态', options: [['', '全部'],
-    ...['submitted', 'returned', 'filed', 'disclosed', 'in_progress', 'fulfilled', 'lapsed', 'evaluated', 'withdrawn'].map(s => [s, label('pledgeState', s)])] });
+  const scope = clerkUnits(clerk);
   return new ItemList({
-    role, path: '/v1/views/pledges', params: clerk && units.length === 1 ? { unit: units[0] } : {},
+    role, path: '/v1/views/pledges', params: scope.params,
     exportName: clerk ? '本单位承诺' : '承诺台账', empty: clerk ? '本单位还没有承诺，点「新建承诺」提交本季度的承诺。' : '管辖范围内暂无承诺。',
-    filters,
+    filters: [...scope.filters, labelled('state', '状态', 'pledgeState',
+      ['submitted', 'returned', 'filed', 'disclosed', 'in_progress', 'fulfilled', 'lapsed', 'evaluated', 'withdrawn'])],
     titleOf: row => row.title,
     columns: [
       { title: '承诺', cell: r => itemLink('pledge-' + r.id, r.title || r.id) },
@@ -413,15 +424,13 @@ const sourceZh = { review: '点评', inspection: '检查', evaluation: '评诺/�
 
 function rectTab(role) {
   const clerk = role === 'clerk';
-  const units = who.units || [];
-  const filters = [];
-  if (clerk && units.length > 1) filters.push({ name: 'unit', title: '单位', options: [['', '全部'], ...units.map(u => [u, unitName(u) || u])] });
-  filters.push({ name: 'state', title: '状态', options: [['', '全部'], ...['open', 'in_progress', 'submitted', 'accepted', 'cancelled'].map(s => [s, label('rectState', s)])] });
-  filters.push({ name: 'colour', title: '亮灯', options: [['', '全部'], ...['red', 'yellow', 'green', 'on_time', 'late'].map(c => [c, label('colour', c)])] });
+  const scope = clerkUnits(clerk);
   return new ItemList({
-    role, path: '/v1/views/rectifications', params: clerk && units.length === 1 ? { unit: units[0] } : {},
+    role, path: '/v1/views/rectifications', params: scope.params,
     exportName: clerk ? '本单位整改' : '整改台账', empty: clerk ? '本单位暂无整改事项。' : '管辖范围内暂无整改事项。',
-    filters,
+    filters: [...scope.filters,
+      labelled('state', '状态', 'rectState', ['open', 'in_progress', 'submitted', 'accepted', 'cancelled']),
+      labelled('colour', '亮灯', 'colour', ['red', 'yellow', 'green', 'on_time', 'late'])],
     titleOf: r => r.requirement,
     columns: [
       { title: '整改要求', cell: r => itemLink(r.stream || 'rectification-' + r.id, r.requirement || r.id) },
