@@ -75,13 +75,9 @@ func (d *Doc) Array(path ...any) []any {
 	return a
 }
 
-// Set replaces the value at path.
+// Set replaces the value at path (not empty).
 func (d *Doc) Set(value any, path ...any) {
 	d.t.Helper()
-	if len(path) == 0 {
-		d.v = value
-		return
-	}
 	parent := d.At(path[:len(path)-1]...)
 	switch k := path[len(path)-1].(type) {
 	case string:
@@ -98,13 +94,10 @@ func (d *Doc) Delete(path ...any) {
 }
 
 // ChangeDigit changes one character of the string at path (see
-// ChangeDigit) and returns the string before and after.
-func (d *Doc) ChangeDigit(path ...any) (old, changed string) {
+// ChangeDigit).
+func (d *Doc) ChangeDigit(path ...any) {
 	d.t.Helper()
-	old = d.String(path...)
-	changed = ChangeDigit(old)
-	d.Set(changed, path...)
-	return old, changed
+	d.Set(ChangeDigit(d.String(path...)), path...)
 }
 
 // Base64 decodes the base64 string at path.
