@@ -138,6 +138,32 @@ func rectRows(u2item, u6item string) map[string]map[string]string {
 	}
 }
 
+// wantRectTable holds an export of the rectification list (CSV or
+// xlsx, what names which) to the hand-written headers and rectRows.
+func wantRectTable(t *testing.T, what string, table [][]string, u2item, u6item string) {
+	t.Helper()
+	if strings.Join(table[0], ",") != strings.Join(rectZhHeaders, ",") {
+		t.Errorf("headers\n%q\nwant\n%q", table[0], rectZhHeaders)
+	}
+	rows := byHeader(t, table)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(rows))
+	}
+	for id, want := range rectRows(u2item, u6item) {
+		wantCells(t, what+" row "+id, rows[id], want)
+	}
+}
+
+// readCSV reads a CSV export, after its byte-order mark.
+func readCSV(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	table, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return table
+}
+
 // TestCSVExportInChinese: the rectification list as CSV has the
 // hand-written Chinese headers, and its rows the labels, names and
 // Shanghai times worked out by hand; headers=keys gives the export as it
@@ -150,26 +176,10 @@ func TestCSVExportInChinese(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") || !bytes.HasPrefix(body, []byte("\ufeff")) {
 		t.Fatalf("Content-Type %q, BOM %v", ct, bytes.HasPrefix(body, []byte("\ufeff")))
 	}
-	table, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(table[0], ",") != strings.Join(rectZhHeaders, ",") {
-		t.Errorf("headers\n%q\nwant\n%q", table[0], rectZhHeaders)
-	}
-	rows := byHeader(t, table)
-	if len(rows) != 2 {
-		t.Fatalf("%d rows, want 2", len(rows))
-	}
-	for id, want := range rectRows(u2item, u6item) {
-		wantCells(t, "CSV row "+id, rows[id], want)
-	}
+	wantRectTable(t, "CSV", readCSV(t, body), u2item, u6item)
 
 	_, body = download(t, d, "/v1/views/rectifications?format=csv&now=2026-03-18&headers=keys", office, "")
-	table, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := readCSV(t, body)
 	if strings.Join(table[0], ",") != strings.Join(rectKeyHeaders, ",") {
 		t.Errorf("headers=keys: headers\n%q\nwant\n%q", table[0], rectKeyHeaders)
 	}
@@ -180,10 +190,7 @@ func TestCSVExportInChinese(t *testing.T) {
 	// A member's pledge: the member's and the unit's names, the maker,
 	// category and state in Chinese.
 	_, body = download(t, d, "/v1/views/pledges?format=csv", office, "")
-	table, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table = readCSV(t, body)
 	wantHeaders := "编号,单位代码,单位名称,党员代码,党员姓名,承诺主体,承诺主体代码,片区代码,片区名称,单位类型,单位类型代码,季度,承诺类别,承诺类别代码," +
 		"承诺事项,状态,状态代码,提交时间,备案时间,公开时间,兑现时间,未兑现时间,践诺进度（%）,践诺情况报告数,评诺得分,评诺等次,评诺等次代码"
 	if got := strings.Join(table[0], ","); got != wantHeaders || len(table) != 2 {
@@ -227,16 +234,7 @@ func TestXLSXExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(table[0], ",") != strings.Join(rectZhHeaders, ",") {
-			t.Errorf("headers\n%q\nwant\n%q", table[0], rectZhHeaders)
-		}
-		rows := byHeader(t, table)
-		if len(rows) != 2 {
-			t.Fatalf("%d rows, want 2", len(rows))
-		}
-		for id, want := range rectRows(u2item, u6item) {
-			wantCells(t, "xlsx row "+id, rows[id], want)
-		}
+		wantRectTable(t, "xlsx", table, u2item, u6item)
 
 		// The header is bold and frozen.
 		style, err := f.GetCellStyle(sheet, "A1")

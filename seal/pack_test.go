@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
-	"github.com/cxzy/ledger/command"
-	"github.com/cxzy/ledger/domain"
-	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/seal"
+	"github.com/cxzy/ledger/seal/sealtest"
 )
 
 // reencodedReason is what the verifier must say of a format 1 pack whose
@@ -35,19 +31,13 @@ func reformatters(t *testing.T) []struct {
 		name   string
 		format func(t *testing.T, file []byte) []byte
 	}{
-		{"json.Indent", func(t *testing.T, file []byte) []byte {
-			var out bytes.Buffer
-			if err := json.Indent(&out, file, "", "    "); err != nil {
-				t.Fatal(err)
-			}
-			return out.Bytes()
-		}},
+		{"json.Indent", func(t *testing.T, file []byte) []byte { return sealtest.Indent(t, file) }},
 		{"indented, every non-ASCII character escaped (Python's json.tool)", func(t *testing.T, file []byte) []byte {
 			var out bytes.Buffer
 			if err := json.Indent(&out, file, "", "  "); err != nil {
 				t.Fatal(err)
 			}
-			return asciiOnly(out.Bytes())
+			return sealtest.ASCIIOnly(out.Bytes())
 		}},
 		{"jq .", func(t *testing.T, file []byte) []byte {
 			jq, err := exec.LookPath("jq")
@@ -63,27 +53,6 @@ func reformatters(t *testing.T) []struct {
 			return out
 		}},
 	}
-}
-
-// asciiOnly escapes every non-ASCII character as \uXXXX (surrogate pairs
-// above the BMP). Outside strings a JSON document is ASCII, so this only
-// re-encodes string contents.
-func asciiOnly(doc []byte) []byte {
-	var out bytes.Buffer
-	for len(doc) > 0 {
-		r, n := utf8.DecodeRune(doc)
-		doc = doc[n:]
-		switch {
-		case r < utf8.RuneSelf:
-			out.WriteRune(r)
-		case r > 0xffff:
-			r -= 0x10000
-			fmt.Fprintf(&out, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-		default:
-			fmt.Fprintf(&out, `\u%04x`, r)
-		}
-	}
-	return out.Bytes()
 }
 
 // readPack decodes a pack file as ledgerctl verify-pack does.
@@ -102,14 +71,8 @@ func readPack(t *testing.T, file []byte) seal.Pack {
 func packWithEscapes(t *testing.T) (*ledger, []byte) {
 	t.Helper()
 	l := newLedger(t, 600)
-	h := command.NewHandler(l.log, catalog.New())
 	for _, a := range []struct{ id, name string }{{"esc1", "片区<一> & 二"}, {"esc2", "东片区 😀"}} {
-		if _, err := command.Create(context.Background(), h, org.AreaStream(a.id), command.Command{ID: "area-" + a.id, Actor: domain.Actor{ID: "office-1"}},
-			func(m domain.Meta) ([]domain.Event, error) {
-				return org.NewArea(a.id, org.RegisterArea{Name: a.name, Leader: "王伟"}, m)
-			}); err != nil {
-			t.Fatal(err)
-		}
+		l.st.AddArea(t, a.id, a.name)
 	}
 	cp := l.seal(t)
 	_, events := l.stream(t)
@@ -120,14 +83,7 @@ func packWithEscapes(t *testing.T) (*ledger, []byte) {
 		}
 		events = append(events, evs...)
 	}
-	p, err := seal.BuildPack(context.Background(), l.sealer.Tree, cp, "a rectification and two areas", "", events, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	file := l.st.Pack(t, cp, "a rectification and two areas", "", events, nil)
 	if !bytes.Contains(file, []byte(`\u003c`)) {
 		t.Fatal("the pack holds no escaped text; the test would prove nothing")
 	}
@@ -171,7 +127,7 @@ func TestReformattedPackChangedFails(t *testing.T) {
 			return bytes.Replace(b, []byte("东片区"), []byte("西片区"), 1)
 		}
 		v["name"] = "西片区 😀"
-		return mustMarshal(t, v)
+		return sealtest.Marshal(t, v)
 	}
 	tests := []struct {
 		name   string
@@ -201,22 +157,13 @@ func TestReformattedPackChangedFails(t *testing.T) {
 			t.Run(rf.name+"/"+tt.name, func(t *testing.T) {
 				p := readPack(t, rf.format(t, file))
 				tt.alter(&p)
-				_, err := seal.VerifyPack(readPack(t, mustMarshal(t, p)), l.trusted, nil)
+				_, err := seal.VerifyPack(readPack(t, sealtest.Marshal(t, p)), l.trusted, nil)
 				if !seal.IsVerificationError(err) || !strings.Contains(err.Error(), tt.reason) {
 					t.Errorf("verify = %v, want a verification error saying %q", err, tt.reason)
 				}
 			})
 		}
 	}
-}
-
-func mustMarshal(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // The format 1 packs in testdata were written by the ledger before format

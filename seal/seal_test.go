@@ -15,21 +15,19 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/cxzy/ledger/command"
-	"github.com/cxzy/ledger/demo"
-	"github.com/cxzy/ledger/domain"
-	"github.com/cxzy/ledger/domain/catalog"
 	"github.com/cxzy/ledger/domain/checkpoint"
-	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/eventlog/kurrent"
 	"github.com/cxzy/ledger/eventlog/kurrent/kurrenttest"
 	"github.com/cxzy/ledger/seal"
+	"github.com/cxzy/ledger/seal/sealtest"
 )
 
-// ledger is a seeded embedded log with a sealer holding a fresh key.
+// ledger is a seeded embedded log with a sealer holding a fresh key
+// (a sealtest.Ledger, under the names these tests use).
 type ledger struct {
+	st       *sealtest.Ledger
 	log      eventlog.Store
 	sealer   *seal.Sealer
 	trusted  note.Verifiers
@@ -38,81 +36,32 @@ type ledger struct {
 
 func newLedger(t *testing.T, events int) *ledger {
 	t.Helper()
-	log, err := embedded.Open(t.TempDir(), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	return newLedgerOn(t, log, events)
+	return wrap(sealtest.New(t, ledgerOptions(events)))
 }
 
 // newLedgerOn seeds events into log (any adapter) and seals it.
 func newLedgerOn(t *testing.T, log eventlog.Store, events int) *ledger {
 	t.Helper()
-	ctx := context.Background()
-	if events > 0 {
-		if _, err := demo.Seed(ctx, log, demo.Config{Seed: 1, Events: events, Until: domain.Date{Year: 2025, Month: 6, Day: 30}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tree, err := seal.OpenTree(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	skey, vkey, err := seal.GenerateKey("ledger-test-2026")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := seal.LoadSigner(skey, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	trusted, _, err := seal.Verifiers(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &seal.Sealer{Log: log, Tree: tree, Handler: command.NewHandler(log, catalog.New()), Signer: signer, Origin: "cxzy-ledger/test"}
-	if err := s.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return &ledger{log: log, sealer: s, trusted: trusted, verifier: vkey}
+	return wrap(sealtest.NewOn(t, log, ledgerOptions(events)))
+}
+
+func ledgerOptions(events int) sealtest.Options {
+	return sealtest.Options{Events: events, Key: "ledger-test-2026", Origin: "cxzy-ledger/test"}
+}
+
+func wrap(st *sealtest.Ledger) *ledger {
+	return &ledger{st: st, log: st.Log, sealer: st.Sealer, trusted: st.Trusted, verifier: st.Verifier}
 }
 
 func (l *ledger) seal(t *testing.T) seal.Checkpoint {
 	t.Helper()
-	cp, err := l.sealer.SealLog(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cp
+	return l.st.Seal(t)
 }
 
 // stream returns the events of the longest rectification stream.
 func (l *ledger) stream(t *testing.T) (string, []eventlog.Event) {
 	t.Helper()
-	var best []eventlog.Event
-	all, err := l.log.ReadAll(context.Background(), eventlog.Start, 100000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counts := map[string]int{}
-	for _, e := range all {
-		if strings.HasPrefix(e.Stream, "rectification-") {
-			counts[e.Stream]++
-		}
-	}
-	name := ""
-	for s, n := range counts {
-		if n > counts[name] || n == counts[name] && s < name {
-			name = s
-		}
-	}
-	best, err = l.log.ReadStream(context.Background(), name, 1, eventlog.Forwards, 1000)
-	if err != nil || len(best) < 3 {
-		t.Fatalf("stream %s: %d events, %v", name, len(best), err)
-	}
-	return name, best
+	return l.st.Stream(t, 3)
 }
 
 func TestSealAndProve(t *testing.T) {
@@ -455,16 +404,9 @@ func TestTamperingDetected(t *testing.T) {
 // addAreas records n more events (new areas) through the write path.
 func (l *ledger) addAreas(t *testing.T, prefix string, n int) {
 	t.Helper()
-	h := command.NewHandler(l.log, catalog.New())
 	for i := range n {
 		id := fmt.Sprintf("%s%03d", prefix, i)
-		_, err := command.Create(context.Background(), h, org.AreaStream(id), command.Command{ID: "area-" + id, Actor: domain.Actor{ID: "office-1"}},
-			func(m domain.Meta) ([]domain.Event, error) {
-				return org.NewArea(id, org.RegisterArea{Name: "片区" + id, Leader: "王伟"}, m)
-			})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l.st.AddArea(t, id, "片区"+id)
 	}
 }
 

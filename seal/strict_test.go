@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cxzy/ledger/seal"
+	"github.com/cxzy/ledger/seal/sealtest"
 )
 
 // strictCase is a pack file changed so that encoding/json alone reads it
@@ -18,15 +19,6 @@ type strictCase struct {
 	name string
 	file []byte
 	want string // in Go's error
-}
-
-// replaceOnce replaces the first old in file, and fails if there is none.
-func replaceOnce(t *testing.T, file []byte, old, new string) []byte {
-	t.Helper()
-	if !bytes.Contains(file, []byte(old)) {
-		t.Fatalf("the pack holds no %q", old)
-	}
-	return bytes.Replace(file, []byte(old), []byte(new), 1)
 }
 
 func strictCases(t *testing.T, pack []byte) []strictCase {
@@ -57,16 +49,16 @@ func strictCases(t *testing.T, pack []byte) []strictCase {
 		loose = strings.TrimSuffix(loose, "Z") + ",0Z"
 	}
 	return []strictCase{
-		{"duplicate actor", replaceOnce(t, pack, `"actor":`, `"actor":"someone-else","actor":`), `duplicate member "actor"`},
-		{"case-variant Actor", replaceOnce(t, pack, `"actor":`, `"Actor":"someone-else","actor":`), `"Actor": member names are case-sensitive`},
-		{"case-variant ſubject", replaceOnce(t, pack, `"subject":`, `"ſubject":"something else","subject":`), "case-sensitive"},
-		{"duplicate member in a readable payload", replaceOnce(t, pack, string(payload), string(dupPayload)), "duplicate member"},
-		{"lone surrogate escape", replaceOnce(t, pack, `"subject":"`, `"subject":"\ud800`), "lone surrogate"},
-		{"invalid UTF-8", replaceOnce(t, pack, `"subject":"`, "\"subject\":\"\xff"), "UTF-8"},
+		{"duplicate actor", sealtest.ReplaceOnce(t, pack, `"actor":`, `"actor":"someone-else","actor":`), `duplicate member "actor"`},
+		{"case-variant Actor", sealtest.ReplaceOnce(t, pack, `"actor":`, `"Actor":"someone-else","actor":`), `"Actor": member names are case-sensitive`},
+		{"case-variant ſubject", sealtest.ReplaceOnce(t, pack, `"subject":`, `"ſubject":"something else","subject":`), "case-sensitive"},
+		{"duplicate member in a readable payload", sealtest.ReplaceOnce(t, pack, string(payload), string(dupPayload)), "duplicate member"},
+		{"lone surrogate escape", sealtest.ReplaceOnce(t, pack, `"subject":"`, `"subject":"\ud800`), "lone surrogate"},
+		{"invalid UTF-8", sealtest.ReplaceOnce(t, pack, `"subject":"`, "\"subject\":\"\xff"), "UTF-8"},
 		{"null actor", regexp.MustCompile(`"actor":"[^"]*"`).ReplaceAll(pack, []byte(`"actor":null`)), "actor is null"},
 		{"missing id", regexp.MustCompile(`"id":"[^"]*",`).ReplaceAll(pack, nil), "has no id"},
-		{"version 1.0", replaceOnce(t, pack, `"version":1,`, `"version":1.0,`), "version"},
-		{"time with a comma", replaceOnce(t, pack, string(at[0]), `"occurred_at":"`+loose+`"`), "not a time of the form"},
+		{"version 1.0", sealtest.ReplaceOnce(t, pack, `"version":1,`, `"version":1.0,`), "version"},
+		{"time with a comma", sealtest.ReplaceOnce(t, pack, string(at[0]), `"occurred_at":"`+loose+`"`), "not a time of the form"},
 	}
 }
 
@@ -76,11 +68,7 @@ func TestReadPackStrict(t *testing.T) {
 	l := newLedger(t, 200)
 	cp := l.seal(t)
 	name, events := l.stream(t)
-	p, err := seal.BuildPack(context.Background(), l.sealer.Tree, cp, "rectification "+name, name, events, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pack := mustMarshal(t, p)
+	pack := l.st.Pack(t, cp, "rectification "+name, name, events, nil)
 	if _, err := seal.VerifyPack(readPack(t, pack), l.trusted, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -122,15 +110,15 @@ func TestHeldCheckpoint(t *testing.T) {
 	if _, err := seal.VerifyPack(p, l.trusted, &other); err == nil || !strings.Contains(err.Error(), `of ledger "another-ledger"`) {
 		t.Errorf("held checkpoint of another origin: %v", err)
 	}
-	if got, err := seal.ReadCheckpoint(mustMarshal(t, first), l.trusted); err != nil || got.Size != first.Size {
+	if got, err := seal.ReadCheckpoint(sealtest.Marshal(t, first), l.trusted); err != nil || got.Size != first.Size {
 		t.Errorf("ReadCheckpoint of a genuine file: %v", err)
 	}
 	changed := first
 	changed.Size++
-	if _, err := seal.ReadCheckpoint(mustMarshal(t, changed), l.trusted); err == nil || !strings.Contains(err.Error(), "size") {
+	if _, err := seal.ReadCheckpoint(sealtest.Marshal(t, changed), l.trusted); err == nil || !strings.Contains(err.Error(), "size") {
 		t.Errorf("held checkpoint with its size changed beside the note: %v", err)
 	}
-	dup := replaceOnce(t, mustMarshal(t, first), `"origin":`, `"origin":"x","origin":`)
+	dup := sealtest.ReplaceOnce(t, sealtest.Marshal(t, first), `"origin":`, `"origin":"x","origin":`)
 	if _, err := seal.ReadCheckpoint(dup, l.trusted); err == nil || !strings.Contains(err.Error(), "duplicate") {
 		t.Errorf("held checkpoint with a duplicate member: %v", err)
 	}

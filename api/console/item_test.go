@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/go-chi/chi/v5"
+
+	"github.com/cxzy/ledger/seal/sealtest"
 )
 
 type itemTimeline struct {
@@ -64,13 +66,13 @@ func TestItemPageChecksWhatItShows(t *testing.T) {
 		})
 	})
 	h.who = []byte(`{"subject":"office-1","roles":["office"],"zone":"Asia/Shanghai"}`)
-	h.keys = []string{l.verifier}
+	h.keys = []string{l.Verifier}
 
-	events := func(t *testing.T) []any { return decodeDoc(t, marshal(t, l.events)).([]any) }
+	events := func(t *testing.T) []any { return sealtest.Decode(t, sealtest.Marshal(t, l.events)).Array() }
 	open := func(t *testing.T, evs []any, state any, status int) (string, string, []itemTimeline) {
 		t.Helper()
 		mu.Lock()
-		history = marshal(t, map[string]any{"stream": l.stream, "events": evs, "verified": true, "entity": "rectification", "state": state})
+		history = sealtest.Marshal(t, map[string]any{"stream": l.stream, "events": evs, "verified": true, "entity": "rectification", "state": state})
 		packStatus = status
 		mu.Unlock()
 		ctx, cancel := context.WithTimeout(h.ctx, 60*time.Second)

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,8 +18,6 @@ import (
 	"github.com/cxzy/ledger/demo"
 	"github.com/cxzy/ledger/domain"
 	"github.com/cxzy/ledger/eventlog/connect"
-	"github.com/cxzy/ledger/projections/chtest"
-	"github.com/cxzy/ledger/seal"
 )
 
 // TestDashboardScreenshot, with LEDGER_SCREENSHOTS=1, saves
@@ -50,25 +46,7 @@ func TestDashboardScreenshot(t *testing.T) {
 	}
 	t.Logf("demo district: %d events, %d units", sum.Events, sum.Units)
 
-	_, db := chtest.Open(t)
-	secret := strings.Repeat("k", 32)
-	sealKey, _, err := seal.GenerateKey("cxzy-ledger-demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--watcher=false",
-		"--clickhouse", chtest.DSN() + "/" + db, "--seal-every", "1h"}, func(k string) string {
-		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.DiscardHandler))
-	if err := m.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	c := &client{t: t, base: "http://" + m.Addr(), secret: []byte(secret)}
+	_, c, _ := serveLedgerd(t, dir, "cxzy-ledger-demo", "--seal-every", "1h")
 	office := c.token("office-1", api.RoleOffice, nil, "")
 	code, _, body := c.do(http.MethodPost, "/v1/checkpoints", office, nil)
 	if code != http.StatusOK {

@@ -142,6 +142,21 @@ func (w *workPage) tool(name string) string {
 	return form(name)
 }
 
+// act takes a row's command as a user typing it in: it opens the form,
+// types each text into its field (name, text, name, text, …, in order)
+// and submits the form once.
+func (w *workPage) act(id, command string, typed ...string) {
+	w.t.Helper()
+	if len(typed)%2 != 0 {
+		w.t.Fatalf("act %s: fields %q are not name, text pairs", command, typed)
+	}
+	f := w.action(id, command)
+	for i := 0; i < len(typed); i += 2 {
+		w.typeIn(f, typed[i], typed[i+1])
+	}
+	w.submit(f, false)
+}
+
 // set puts a value in a form's field as a user choosing it would
 // (selects, date pickers, text fields alike).
 func (w *workPage) set(formSel, name, value string) {
@@ -392,14 +407,12 @@ func TestConsoleWorkQuarter(t *testing.T) {
 
 	// The superior files it.
 	sup = e.openWork(t, "superior", e.Superior, "superior-pledges")
-	sup.submit(sup.action(pledge, "file"), false)
+	sup.act(pledge, "file")
 	pl.next(t, "pledge.filed")
 
 	// The clerk discloses it and reports it kept, with a photo.
 	clerk = e.openWork(t, "clerk", e.Clerk, "clerk-pledges")
-	f = clerk.action(pledge, "disclose")
-	clerk.typeIn(f, "channel", "公开栏")
-	clerk.submit(f, false)
+	clerk.act(pledge, "disclose", "channel", "公开栏")
 	pl.next(t, "pledge.disclosed")
 	clerk.waitState(pledge, "disclosed")
 	f = clerk.action(pledge, "fulfil")
@@ -461,7 +474,7 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	if got := clerk.actions(rect); !slices.Equal(got, []string{"acknowledge", "extension-requests"}) {
 		t.Errorf("an open rectification offers the clerk %v", got)
 	}
-	clerk.submit(clerk.action(rect, "acknowledge"), false)
+	clerk.act(rect, "acknowledge")
 	rc.next(t, "rectification.acknowledged")
 	clerk.waitState(rect, "in_progress")
 	f = clerk.action(rect, "extension-requests")
@@ -489,17 +502,13 @@ func TestConsoleWorkQuarter(t *testing.T) {
 	clerk.submit(f, false)
 	cites(t, rc.next(t, "rectification.submitted"), "整改照片.png")
 	sup = e.openWork(t, "superior", e.Superior, "superior-rectifications")
-	f = sup.action(rect, "reject")
-	sup.typeIn(f, "reason", "照片不清晰")
-	sup.submit(f, false)
+	sup.act(rect, "reject", "reason", "照片不清晰")
 	rc.next(t, "rectification.rejected")
 
 	// The clerk submits again, without a new file; another superior
 	// accepts with a photo of their own.
 	clerk = e.openWork(t, "clerk", e.Clerk, "clerk-rectifications")
-	f = clerk.action(rect, "submit")
-	clerk.typeIn(f, "summary", "重新拍照提交")
-	clerk.submit(f, false)
+	clerk.act(rect, "submit", "summary", "重新拍照提交")
 	rc.next(t, "rectification.submitted")
 	sup2 := e.openWork(t, "superior-2", e.Superior2, "superior-rectifications")
 	if got := sup2.actions(rect); !slices.Equal(got, []string{"accept", "reject", "cancel"}) {
@@ -711,15 +720,13 @@ func TestConsoleWorkOtherCommands(t *testing.T) {
 	inspection := e.post("inspection", "/v1/inspections", e.Inspector, map[string]any{"kind": "random", "unit_id": e.Branch, "group_id": e.Group})
 
 	clerk := e.openWork(t, "clerk", e.Clerk, "clerk-pledges")
-	f := clerk.action(withdrawn, "withdraw")
-	clerk.typeIn(f, "reason", "重复提交")
-	clerk.submit(f, false)
+	clerk.act(withdrawn, "withdraw", "reason", "重复提交")
 	e.follow("pledge-"+withdrawn, "pledge.submitted").next(t, "pledge.withdrawn")
 	clerk.waitState(withdrawn, "withdrawn")
 	if got := clerk.actions(withdrawn); len(got) != 0 {
 		t.Errorf("a withdrawn pledge offers %v", got)
 	}
-	f = clerk.action(reported, "progress")
+	f := clerk.action(reported, "progress")
 	clerk.set(f, "percent", "50")
 	clerk.typeIn(f, "narrative", "已完成一半")
 	clerk.attach(f, photo(t, "进展照片.png"))
@@ -747,30 +754,21 @@ func TestConsoleWorkOtherCommands(t *testing.T) {
 	if p := pl.next(t, "rectification.plan_filed"); !strings.Contains(string(p), `["补齐台账","每月检查"]`) {
 		t.Errorf("the plan: %s", p)
 	}
-	f = clerk.action(planned, "extension-requests")
-	clerk.typeIn(f, "reasons", "人手不足")
-	clerk.typeIn(f, "progress", "已补一半")
-	clerk.submit(f, false)
+	clerk.act(planned, "extension-requests", "reasons", "人手不足", "progress", "已补一半")
 	pl.next(t, "rectification.extension_requested")
 
 	sup = e.openWork(t, "superior", e.Superior, "superior-rectifications")
-	f = sup.action(planned, "extension-denials")
-	sup.typeIn(f, "reason", "时间充足")
-	sup.submit(f, false)
+	sup.act(planned, "extension-denials", "reason", "时间充足")
 	pl.next(t, "rectification.extension_denied")
 	if got := sup.actions(planned); slices.Contains(got, "extension-grants") {
 		t.Errorf("after the denial the item offers %v", got)
 	}
-	f = sup.action(cancelled, "cancel")
-	sup.typeIn(f, "reason", "与第一项重复")
-	sup.submit(f, false)
+	sup.act(cancelled, "cancel", "reason", "与第一项重复")
 	e.follow("rectification-"+cancelled, "rectification.ordered").next(t, "rectification.cancelled")
 	sup.waitState(cancelled, "cancelled")
 
 	insp := e.openWork(t, "inspector", e.Inspector, "inspector-inspections")
-	f = insp.action(inspection, "complete")
-	insp.typeIn(f, "summary", "未发现问题")
-	insp.submit(f, false)
+	insp.act(inspection, "complete", "summary", "未发现问题")
 	e.follow("inspection-"+inspection, "inspection.started").next(t, "inspection.completed")
 	insp.waitState(inspection, "completed")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/cxzy/ledger/api"
 	"github.com/cxzy/ledger/api/console/consoletest"
-	"github.com/cxzy/ledger/projections/chtest"
-	"github.com/cxzy/ledger/seal"
 )
 
 // consoleEnv is a real ledgerd (embedded log, real ClickHouse, a signing
@@ -43,27 +40,8 @@ func newConsoleEnv(t *testing.T) *consoleEnv { t.Helper(); return newConsoleEnvW
 // newConsoleEnvWith is newConsoleEnv with more ledgerd flags.
 func newConsoleEnvWith(t *testing.T, flags ...string) *consoleEnv {
 	t.Helper()
-	_, db := chtest.Open(t)
-	secret := strings.Repeat("k", 32)
-	sealKey, verifierKey, err := seal.GenerateKey("console-ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := append([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--watcher=false",
-		"--clickhouse", chtest.DSN() + "/" + db, "--seal-every", "1h"}, flags...)
-	cfg, err := ParseConfig(args, func(k string) string {
-		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.DiscardHandler))
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	e := &consoleEnv{client: &client{t: t, base: "http://" + m.Addr(), secret: []byte(secret)}, m: m, Verifier: verifierKey}
-	c := e.client
+	m, c, verifierKey := serveLedgerd(t, filepath.Join(t.TempDir(), "log"), "console-ledger", append([]string{"--seal-every", "1h"}, flags...)...)
+	e := &consoleEnv{client: c, m: m, Verifier: verifierKey}
 	e.Office = c.token("office-1", api.RoleOffice, nil, "")
 	e.A1 = c.post("area", "/v1/areas", e.Office, map[string]any{"name": "东片区", "leader": "王伟"})
 	e.A2 = c.post("area", "/v1/areas", e.Office, map[string]any{"name": "西片区", "leader": "李娜"})

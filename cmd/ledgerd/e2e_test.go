@@ -22,6 +22,34 @@ import (
 	"github.com/cxzy/ledger/seal"
 )
 
+// serveLedgerd runs a real ledgerd on :0 with its embedded log in
+// dataDir, a fresh ClickHouse database and a fresh signing key named
+// keyName, with flags added to its own; it is closed when the test ends.
+// It answers a client of it and the verifier key it publishes.
+func serveLedgerd(t *testing.T, dataDir, keyName string, flags ...string) (*Main, *client, string) {
+	t.Helper()
+	_, db := chtest.Open(t)
+	secret := strings.Repeat("k", 32)
+	sealKey, verifierKey, err := seal.GenerateKey(keyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--watcher=false",
+		"--clickhouse", chtest.DSN() + "/" + db}, flags...)
+	cfg, err := ParseConfig(args, func(k string) string {
+		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, &client{t: t, base: "http://" + m.Addr(), secret: []byte(secret)}, verifierKey
+}
+
 // client drives a running ledgerd over HTTP.
 type client struct {
 	t       *testing.T
@@ -107,25 +135,7 @@ func (c *client) get(path, tok string, params url.Values, into any) {
 // an item goes red once "now" passes its deadline, and every reader sees
 // only its scope.
 func TestQuarterEndToEnd(t *testing.T) {
-	_, db := chtest.Open(t)
-	secret := strings.Repeat("k", 32)
-	sealKey, verifierKey, err := seal.GenerateKey("e2e-ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--watcher=false",
-		"--clickhouse", chtest.DSN() + "/" + db}, func(k string) string {
-		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.DiscardHandler))
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	c := &client{t: t, base: "http://" + m.Addr(), secret: []byte(secret)}
+	_, c, verifierKey := serveLedgerd(t, filepath.Join(t.TempDir(), "log"), "e2e-ledger")
 	loc := domain.DefaultLocation()
 	today := domain.DateIn(time.Now(), loc)
 	quarter := domain.QuarterOf(time.Now().In(loc)).String()

@@ -293,16 +293,26 @@ async function pledgeText(id) {
   return { text: text || {}, reason };
 }
 
-function pledgeActions() {
-  const url = (row, cmd) => `/v1/pledges/${encodeURIComponent(row.id)}/${cmd}`;
-  const simple = (name, lbl, states, extra = {}) => Object.assign({
-    name, label: lbl, states, pattern: '/v1/pledges/{id}/' + name,
+// rowCommands makes the commands of a list's rows under base
+// ('/v1/pledges'): url(row, cmd) is where a row's command posts, and
+// act(name, label, states, extra) a command offered in those states whose
+// form posts there with the row's unit; extra adds fields or replaces
+// them.
+function rowCommands(base) {
+  const url = (row, cmd) => `${base}/${encodeURIComponent(row.id)}/${cmd}`;
+  const act = (name, lbl, states, extra = {}) => Object.assign({
+    name, label: lbl, states, pattern: `${base}/{id}/${name}`,
     form: row => ({ url: url(row, name), unit: row.unit }),
   }, extra);
+  return { url, act };
+}
+
+function pledgeActions() {
+  const { url, act } = rowCommands('/v1/pledges');
   return [
-    simple('return', '退回修改', ['submitted']),
-    simple('file', '备案', ['submitted'], { primary: true }),
-    simple('revise', '修改后重报', ['returned'], {
+    act('return', '退回修改', ['submitted']),
+    act('file', '备案', ['submitted'], { primary: true }),
+    act('revise', '修改后重报', ['returned'], {
       primary: true,
       form: async row => {
         const { text, reason } = await pledgeText(row.id);
@@ -313,16 +323,16 @@ function pledgeActions() {
         };
       },
     }),
-    simple('withdraw', '撤回', ['submitted', 'returned']),
-    simple('disclose', '公开承诺', ['filed'], { primary: true }),
-    simple('progress', '报告践诺进展', ['disclosed', 'in_progress'], {
+    act('withdraw', '撤回', ['submitted', 'returned']),
+    act('disclose', '公开承诺', ['filed'], { primary: true }),
+    act('progress', '报告践诺进展', ['disclosed', 'in_progress'], {
       form: row => ({ url: url(row, 'progress'), unit: row.unit, defaults: { report_id: `${today()}-${(row.reports || 0) + 1}` } }),
     }),
-    simple('fulfil', '报告兑现', ['disclosed', 'in_progress'], { primary: true }),
+    act('fulfil', '报告兑现', ['disclosed', 'in_progress'], { primary: true }),
     // Unfulfilled only once the quarter has ended (judged by the server
     // on business time; a backfill may date it earlier).
-    simple('lapse', '未兑现', ['filed', 'disclosed', 'in_progress'], { when: row => quarterEnded(row.quarter) }),
-    simple('evaluations', '评诺', ['fulfilled', 'lapsed', 'evaluated'], { primary: true }),
+    act('lapse', '未兑现', ['filed', 'disclosed', 'in_progress'], { when: row => quarterEnded(row.quarter) }),
+    act('evaluations', '评诺', ['fulfilled', 'lapsed', 'evaluated'], { primary: true }),
   ];
 }
 
@@ -337,19 +347,30 @@ function categoriesOf(maker) {
   return codes.map(c => [c, categoryLabels[c]]);
 }
 
+// clerkUnits scopes a clerk's list to the clerk's units: a filter of
+// them when there are several, the one unit as a parameter when one.
+// The server scopes the other roles' lists.
+function clerkUnits(clerk) {
+  const units = who.units || [];
+  return {
+    filters: clerk && units.length > 1 ? [{ name: 'unit', title: '单位', options: [['', '全部'], ...units.map(u => [u, unitName(u) || u])] }] : [],
+    params: clerk && units.length === 1 ? { unit: units[0] } : {},
+  };
+}
+
+// labelled is a list's filter on a field, offering 全部 and each of values
+// by its label in set.
+const labelled = (name, title, set, values) => ({ name, title, options: [['', '全部'], ...values.map(v => [v, label(set, v)])] });
+
 function pledgesTab(role) {
   const clerk = role === 'clerk';
   const units = who.units || [];
-  const filters = [];
-  if (clerk && units.length > 1) {
-    filters.push({ name: 'unit', title: '单位', options: [['', '全部'], ...units.map(u => [u, unitName(u) || u])] });
-  }
-  filters.push({ name: 'state', title: '状态', options: [['', '全部'],
-    ...['submitted', 'returned', 'filed', 'disclosed', 'in_progress', 'fulfilled', 'lapsed', 'evaluated', 'withdrawn'].map(s => [s, label('pledgeState', s)])] });
+  const scope = clerkUnits(clerk);
   return new ItemList({
-    role, path: '/v1/views/pledges', params: clerk && units.length === 1 ? { unit: units[0] } : {},
+    role, path: '/v1/views/pledges', params: scope.params,
     exportName: clerk ? '本单位承诺' : '承诺台账', empty: clerk ? '本单位还没有承诺，点「新建承诺」提交本季度的承诺。' : '管辖范围内暂无承诺。',
-    filters,
+    filters: [...scope.filters, labelled('state', '状态', 'pledgeState',
+      ['submitted', 'returned', 'filed', 'disclosed', 'in_progress', 'fulfilled', 'lapsed', 'evaluated', 'withdrawn'])],
     titleOf: row => row.title,
     columns: [
       { title: '承诺', cell: r => itemLink('pledge-' + r.id, r.title || r.id) },
@@ -382,11 +403,7 @@ const liveStates = ['open', 'in_progress', 'submitted'];
 const pendingExtension = r => r.extensions_requested > r.extensions_granted + r.extensions_denied;
 
 function rectActions() {
-  const url = (row, cmd) => `/v1/rectifications/${encodeURIComponent(row.id)}/${cmd}`;
-  const act = (name, lbl, states, extra = {}) => Object.assign({
-    name, label: lbl, states, pattern: '/v1/rectifications/{id}/' + name,
-    form: row => ({ url: url(row, name), unit: row.unit }),
-  }, extra);
+  const { act } = rowCommands('/v1/rectifications');
   return [
     act('acknowledge', '签收', ['open'], { primary: true }),
     act('plan', '填报整改措施', ['in_progress']),
@@ -407,15 +424,13 @@ const sourceZh = { review: '点评', inspection: '检查', evaluation: '评诺/�
 
 function rectTab(role) {
   const clerk = role === 'clerk';
-  const units = who.units || [];
-  const filters = [];
-  if (clerk && units.length > 1) filters.push({ name: 'unit', title: '单位', options: [['', '全部'], ...units.map(u => [u, unitName(u) || u])] });
-  filters.push({ name: 'state', title: '状态', options: [['', '全部'], ...['open', 'in_progress', 'submitted', 'accepted', 'cancelled'].map(s => [s, label('rectState', s)])] });
-  filters.push({ name: 'colour', title: '亮灯', options: [['', '全部'], ...['red', 'yellow', 'green', 'on_time', 'late'].map(c => [c, label('colour', c)])] });
+  const scope = clerkUnits(clerk);
   return new ItemList({
-    role, path: '/v1/views/rectifications', params: clerk && units.length === 1 ? { unit: units[0] } : {},
+    role, path: '/v1/views/rectifications', params: scope.params,
     exportName: clerk ? '本单位整改' : '整改台账', empty: clerk ? '本单位暂无整改事项。' : '管辖范围内暂无整改事项。',
-    filters,
+    filters: [...scope.filters,
+      labelled('state', '状态', 'rectState', ['open', 'in_progress', 'submitted', 'accepted', 'cancelled']),
+      labelled('colour', '亮灯', 'colour', ['red', 'yellow', 'green', 'on_time', 'late'])],
     titleOf: r => r.requirement,
     columns: [
       { title: '整改要求', cell: r => itemLink(r.stream || 'rectification-' + r.id, r.requirement || r.id) },
@@ -514,7 +529,7 @@ async function findingsOf(id) {
 }
 
 function inspectionsTab(role) {
-  const url = (row, cmd) => `/v1/inspections/${encodeURIComponent(row.id)}/${cmd}`;
+  const { act } = rowCommands('/v1/inspections');
   return new ItemList({
     role, path: '/v1/views/inspections', params: role === 'inspector' && who.group ? { group: who.group } : {},
     exportName: '检查台账', empty: '本组暂无检查记录，点「开展检查」开始一次专项检查或随机抽查。',
@@ -530,8 +545,8 @@ function inspectionsTab(role) {
       { title: '状态', cell: r => pill(label('inspectionState', r.state), r.state === 'open' ? 's-blue' : 'c-green') },
     ],
     actions: [
-      { name: 'findings', label: '记录发现问题', pattern: '/v1/inspections/{id}/findings', states: ['open'], primary: true, form: r => ({ url: url(r, 'findings'), unit: r.unit }) },
-      { name: 'complete', label: '完成检查', pattern: '/v1/inspections/{id}/complete', states: ['open'], form: r => ({ url: url(r, 'complete'), unit: r.unit }) },
+      act('findings', '记录发现问题', ['open'], { primary: true }),
+      act('complete', '完成检查', ['open']),
       {
         name: 'order', label: '责令整改', pattern: '/v1/rectifications', submit: '下达', when: r => r.findings > 0,
         form: async r => orderFrom('inspection', r, await findingsOf(r.id)),
