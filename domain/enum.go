@@ -39,15 +39,6 @@ func (e Enum[T]) WithLabels(labels ...string) Enum[T] {
 	return e
 }
 
-// Label returns v's Chinese label, or its name when the enumeration has
-// no labels or v is out of range.
-func (e Enum[T]) Label(v T) string {
-	if e.labels == nil || !e.Valid(v) {
-		return e.String(v)
-	}
-	return e.labels[v]
-}
-
 // Valid reports whether v is one of the named values.
 func (e Enum[T]) Valid(v T) bool { return v > 0 && int(v) < len(e.names) }
 

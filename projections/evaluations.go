@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -168,7 +167,7 @@ func rankingComputed(r *evaluation.Ranking) (computed, adjusted uint8, reason st
 	if c == nil {
 		return 0, 0, "", 0, ""
 	}
-	return 1, boolUInt8(c.Adjusted), c.Reason, c.Checkpoint.Size, base64.StdEncoding.EncodeToString(c.Checkpoint.Root)
+	return 1, boolUInt8(c.Adjusted), c.Reason, c.Checkpoint.Size, c.Checkpoint.Root
 }
 
 // evaluationFigures is what one evaluation adds to the reconciled figures.

@@ -3,7 +3,6 @@ package projections
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -404,11 +403,11 @@ type PublishedRanking struct {
 	Entries          []PublishedRankingUnit `json:"entries"` // by rank, then unit
 }
 
-// PublishedCheckpoint is the tree size and root a computed ranking's
-// inputs were counted at.
+// PublishedCheckpoint is the tree size and root (base64) a computed
+// ranking's inputs were counted at.
 type PublishedCheckpoint struct {
 	Size uint64 `json:"size"`
-	Root []byte `json:"root"`
+	Root string `json:"root"`
 }
 
 // PublishedRankingUnit is one unit's place in a published ranking.
@@ -440,11 +439,7 @@ func QueryPublishedRanking(ctx context.Context, q Querier, db, area string, m do
 				p = &PublishedRanking{Revision: int(revision), RuleVersion: rule, Computed: computed == 1, Adjusted: adjusted == 1, AdjustmentReason: reason}
 			}
 			if size > 0 && p.Checkpoint == nil {
-				r, err := base64.StdEncoding.DecodeString(root)
-				if err != nil {
-					return fmt.Errorf("checkpoint root: %w", err)
-				}
-				p.Checkpoint = &PublishedCheckpoint{Size: size, Root: r}
+				p.Checkpoint = &PublishedCheckpoint{Size: size, Root: root}
 			}
 			p.Entries = append(p.Entries, u)
 			return nil

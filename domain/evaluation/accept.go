@@ -1,7 +1,7 @@
 package evaluation
 
 import (
-	"bytes"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -19,8 +19,9 @@ import (
 type Checkpoint struct {
 	// Size is the number of events, the tree size.
 	Size uint64 `json:"size"`
-	// Root is the Merkle root of those events, base64 (32 bytes).
-	Root []byte `json:"root"`
+	// Root is the Merkle root of those events: 32 bytes in standard
+	// base64, as the checkpoints and the rankings view write it.
+	Root string `json:"root"`
 }
 
 // AcceptRanking is the command that publishes an area's monthly ranking
@@ -131,8 +132,8 @@ func (r *Ranking) Accept(area string, month domain.Month, cmd AcceptRanking, c C
 	if cmd.Checkpoint.Size == 0 {
 		return nil, domain.Invalid("checkpoint.size", "must be the number of events the ranking was computed at (at least 1)")
 	}
-	if len(cmd.Checkpoint.Root) != 32 {
-		return nil, domain.Invalid("checkpoint.root", "must be the 32-byte Merkle root of the first %d events, base64", cmd.Checkpoint.Size)
+	if root, err := base64.StdEncoding.DecodeString(cmd.Checkpoint.Root); err != nil || len(root) != 32 {
+		return nil, domain.Invalid("checkpoint.root", "must be the 32-byte Merkle root of the first %d events, in base64", cmd.Checkpoint.Size)
 	}
 	at := fmt.Sprintf("at checkpoint %d", cmd.Checkpoint.Size)
 	switch {
@@ -167,7 +168,7 @@ func (r *Ranking) Accept(area string, month domain.Month, cmd AcceptRanking, c C
 	if err != nil {
 		return nil, err
 	}
-	comp := &Computed{RuleVersion: c.Rule.Version, Checkpoint: Checkpoint{Size: cmd.Checkpoint.Size, Root: bytes.Clone(cmd.Checkpoint.Root)}}
+	comp := &Computed{RuleVersion: c.Rule.Version, Checkpoint: cmd.Checkpoint}
 	if cmd.Adjusted {
 		comp.Adjusted, comp.Reason, comp.Entries = true, reason, computed
 	}

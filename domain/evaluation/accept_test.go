@@ -1,7 +1,7 @@
 package evaluation_test
 
 import (
-	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -22,7 +22,7 @@ func computation() evaluation.Computation {
 	})}
 }
 
-var root = bytes.Repeat([]byte{7}, 32)
+var root = base64.StdEncoding.EncodeToString(make([]byte, 32))
 
 func TestAcceptRanking(t *testing.T) {
 	cp := evaluation.Checkpoint{Size: 40, Root: root}

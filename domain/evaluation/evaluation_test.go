@@ -406,7 +406,7 @@ func TestCodecs(t *testing.T) {
 		evaluation.StarRatingRevised{UnitID: "v1", Period: mustPeriod(t, "2011"), Stars: 3, PreviousStars: 4, Reason: "复核", Supersedes: 1, OccurredAt: at},
 		evaluation.RankingPublished{AreaID: "a1", Month: sep, Revision: 1, RuleVersion: "2011.1", Entries: es, OccurredAt: at},
 		evaluation.RankingSuperseded{AreaID: "a1", Month: sep, Revision: 2, RuleVersion: "2", Entries: es, Reason: "修订", Supersedes: 1,
-			Computed:   &evaluation.Computed{RuleVersion: 2, Checkpoint: evaluation.Checkpoint{Size: 7, Root: make([]byte, 32)}, Adjusted: true, Reason: "现场复核", Entries: es},
+			Computed:   &evaluation.Computed{RuleVersion: 2, Checkpoint: evaluation.Checkpoint{Size: 7, Root: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, Adjusted: true, Reason: "现场复核", Entries: es},
 			OccurredAt: at},
 	})
 }

@@ -50,8 +50,10 @@ const (
 )
 
 var metricEnum = domain.NewEnum[Metric]("ranking metric", "Metric",
-	"fulfilment_rate", "on_time_rate", "red_items", "reopenings", "review_items_closed", "satisfaction_rate", "vanguards").
-	WithLabels("履诺率", "按期整改率", "红灯项目", "问题反弹", "点评问题整改销号", "群众满意率", "先锋")
+	"fulfilment_rate", "on_time_rate", "red_items", "reopenings", "review_items_closed", "satisfaction_rate", "vanguards")
+
+// metricLabels are the metrics' Chinese names, in their order.
+var metricLabels = [...]string{"", "履诺率", "按期整改率", "红灯项目", "问题反弹", "点评问题整改销号", "群众满意率", "先锋"}
 
 // ParseMetric reads a metric's name, such as "fulfilment_rate".
 func ParseMetric(s string) (Metric, error) { return metricEnum.Parse(s) }
@@ -67,7 +69,12 @@ func (m Metric) MarshalText() ([]byte, error)  { return metricEnum.Marshal(m) }
 func (m *Metric) UnmarshalText(b []byte) error { return metricEnum.Unmarshal(b, m) }
 
 // MetricLabel is the metric's Chinese name, such as 履诺率.
-func MetricLabel(m Metric) string { return metricEnum.Label(m) }
+func MetricLabel(m Metric) string {
+	if !m.Valid() {
+		return m.String()
+	}
+	return metricLabels[m]
+}
 
 // Rate reports whether the metric is a ratio (0 to 1), which is missing
 // when its denominator is zero; the others are counts, never missing.
@@ -95,14 +102,21 @@ const (
 	MissingAreaMean
 )
 
-var missingEnum = domain.NewEnum[Missing]("missing-data policy", "Missing", "zero", "skip", "area_mean").
-	WithLabels("按零计", "不计并按权重折算", "按片区平均")
+var missingEnum = domain.NewEnum[Missing]("missing-data policy", "Missing", "zero", "skip", "area_mean")
+
+// missingLabels are the policies' Chinese names, in their order.
+var missingLabels = [...]string{"", "按零计", "不计并按权重折算", "按片区平均"}
 
 // ParseMissing reads "zero", "skip" or "area_mean".
 func ParseMissing(s string) (Missing, error) { return missingEnum.Parse(s) }
 
 // MissingLabel is the policy's Chinese name.
-func MissingLabel(p Missing) string { return missingEnum.Label(p) }
+func MissingLabel(p Missing) string {
+	if !p.Valid() {
+		return p.String()
+	}
+	return missingLabels[p]
+}
 
 // Valid reports whether p is one of the policies.
 func (p Missing) Valid() bool { return missingEnum.Valid(p) }
