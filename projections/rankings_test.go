@@ -136,9 +136,11 @@ func TestReconcileNamesAWrongRankingInput(t *testing.T) {
 	if _, err := projections.NewProjector(conn, db, log, catalog.New(), models()).CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// R5's order (b3, September) copied as an acceptance on time.
+	// R5's order (b3, September) copied as an acceptance on time, placed
+	// just before the order in the item's events, so that the item stays
+	// as the order left it (live, red at the month's end).
 	if err := conn.Exec(ctx, "INSERT INTO "+db+".rectification_steps (position, id, unit, source_kind, occurred_at, month, step, live, deadline, on_time_original) "+
-		"SELECT position, id, unit, source_kind, occurred_at, month, 'accepted', 0, deadline, 1 FROM "+db+".rectification_steps WHERE id = 'R5' AND step = 'ordered'"); err != nil {
+		"SELECT position - 1, id, unit, source_kind, occurred_at, month, 'accepted', 0, deadline, 1 FROM "+db+".rectification_steps WHERE id = 'R5' AND step = 'ordered'"); err != nil {
 		t.Fatal(err)
 	}
 	_, diffs, err := projections.Reconcile(ctx, conn, db, log, catalog.New(), models(), nil)
