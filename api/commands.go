@@ -389,7 +389,12 @@ func transition[A entity, C any](c *Commands, stream func(string) string, newAgg
 // the entity itself. On a refusal it has already answered, and ok is false.
 func (c *Commands) authorize(w http.ResponseWriter, r *http.Request, p Principal, cmd *command.Command, body any, unit string) bool {
 	var err error
-	if _, refers := body.(domain.Referrer); unit == "" || (unit != "-" && !refers) {
+	if field := missingUnit(body); unit == "" && field != "" {
+		// The body leaves out the unit it acts in: that is the request's
+		// fault, to be named for every caller, not a caller "acting outside
+		// a unit" (which only the office may, and is told by the decision).
+		err = domain.Invalid(field, "must not be empty")
+	} else if _, refers := body.(domain.Referrer); unit == "" || (unit != "-" && !refers) {
 		err = c.Scope.Check(r.Context(), p, unit)
 	}
 	if err == nil {
@@ -403,6 +408,22 @@ func (c *Commands) authorize(w http.ResponseWriter, r *http.Request, p Principal
 		return false
 	}
 	return true
+}
+
+// missingUnit names the body field of the first unit a command refers to
+// but leaves empty ("" if none): a creating command's own unit (a pledge's
+// unit, a member's unit_id) is its first reference.
+func missingUnit(body any) string {
+	r, ok := body.(domain.Referrer)
+	if !ok {
+		return ""
+	}
+	for _, ref := range r.References() {
+		if ref.Kind == domain.RefUnit && ref.ID == "" {
+			return ref.Field
+		}
+	}
+	return ""
 }
 
 // begin reads what every command shares, its metadata and its body; on a

@@ -266,6 +266,8 @@ func TestCommandsRefuseAndAppendNothing(t *testing.T) {
 		{"unknown unit", "/v1/pledges", token(t, "clerk-u2", api.RoleClerk, "u2"), submit("u404"), 422},
 		{"validation names the field", "/v1/pledges", token(t, "clerk-u2", api.RoleClerk, "u2"), map[string]any{"maker": "unit", "unit": "u2", "quarter": quarter, "category": "stage_task", "title": "", "content": "x"}, 422},
 		{"unknown field is refused", "/v1/pledges", token(t, "clerk-u2", api.RoleClerk, "u2"), map[string]any{"unit": "u2", "actor": "someone-else"}, 400},
+		{"no unit is named, not out of scope", "/v1/pledges", token(t, "clerk-u2", api.RoleClerk, "u2"), map[string]any{"maker": "unit", "quarter": quarter, "category": "stage_task", "title": "完成任务", "content": "按期完成"}, 422},
+		{"a member's unit_id is named for a clerk too", "/v1/members", token(t, "clerk-u2", api.RoleClerk, "u2"), map[string]any{"name": "王芳"}, 422},
 		{"inspector of the group's area orders", "/v1/rectifications", tokenGroup(t, "inspector-1", "g1"), order("u6"), 201},
 		{"inspector outside the group's area", "/v1/rectifications", tokenGroup(t, "inspector-1", "g1"), order("u2"), 403},
 		{"office covers the district", "/v1/rectifications", token(t, "office-1", api.RoleOffice), order("u2"), 201},
@@ -292,6 +294,9 @@ func TestCommandsRefuseAndAppendNothing(t *testing.T) {
 			}
 			if tt.name == "unknown field is refused" && r.problem.Field != "actor" {
 				t.Errorf("field = %q, want actor", r.problem.Field)
+			}
+			if want := map[string]string{"no unit is named, not out of scope": "unit", "a member's unit_id is named for a clerk too": "unit_id"}[tt.name]; want != "" && r.problem.Field != want {
+				t.Errorf("field = %q, want %s", r.problem.Field, want)
 			}
 		})
 	}

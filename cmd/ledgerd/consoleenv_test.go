@@ -38,7 +38,10 @@ type consoleEnv struct {
 // newConsoleEnv starts the server and the browser and sets up the
 // district. Tests that need no ClickHouse still get one: the console
 // reads views.
-func newConsoleEnv(t *testing.T) *consoleEnv {
+func newConsoleEnv(t *testing.T) *consoleEnv { t.Helper(); return newConsoleEnvWith(t) }
+
+// newConsoleEnvWith is newConsoleEnv with more ledgerd flags.
+func newConsoleEnvWith(t *testing.T, flags ...string) *consoleEnv {
 	t.Helper()
 	_, db := chtest.Open(t)
 	secret := strings.Repeat("k", 32)
@@ -46,8 +49,9 @@ func newConsoleEnv(t *testing.T) *consoleEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--watcher=false",
-		"--clickhouse", chtest.DSN() + "/" + db, "--seal-every", "1h"}, func(k string) string {
+	args := append([]string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "log"), "--watcher=false",
+		"--clickhouse", chtest.DSN() + "/" + db, "--seal-every", "1h"}, flags...)
+	cfg, err := ParseConfig(args, func(k string) string {
 		return map[string]string{"LEDGER_JWT_SECRET": secret, "LEDGER_SEAL_KEY": sealKey}[k]
 	})
 	if err != nil {
@@ -108,5 +112,34 @@ func TestConsoleEnvLogsIn(t *testing.T) {
 	}
 	if !strings.Contains(text, "clerk-1") || !strings.Contains(text, "单位经办人") {
 		t.Errorf("signed-in box says %q", text)
+	}
+}
+
+// TestConsoleDevLogin: with --dev-login, the login page mints a token for
+// a demo principal picked with one click and goes to that role's page;
+// the header then names the principal.
+func TestConsoleDevLogin(t *testing.T) {
+	e := newConsoleEnvWith(t, "--dev-login")
+	ctx, cancel := context.WithTimeout(e.Browser, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.base+"/"),
+		chromedp.WaitVisible("#mint"),
+		chromedp.Click(`//button[contains(., "活动办公室")]`),
+		chromedp.Click(`#mint button[type=submit]`),
+		chromedp.WaitVisible("#user"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	where, err := chromedp.Run(ctx, chromedp.Evaluate[string]("location.pathname"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := chromedp.Run(ctx, chromedp.Text("#user"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where != "/work" || !strings.Contains(user, "office-1") || !strings.Contains(user, "活动办公室") {
+		t.Errorf("after the dev login: at %s, header %q; want /work as office-1 (活动办公室)", where, user)
 	}
 }

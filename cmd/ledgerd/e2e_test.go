@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -362,9 +363,15 @@ func TestQuarterEndToEnd(t *testing.T) {
 		t.Errorf("the group's open inspections = %+v, want %s with one finding", inspections.Items, in)
 	}
 
-	// CSV export: a byte-order mark, the JSON names as header, Chinese
-	// intact and a formula-looking title defused.
-	code, h, data := c.do(http.MethodGet, "/v1/views/pledges?format=csv", analyst, nil)
+	// CSV export: a byte-order mark, Chinese headers and state labels by
+	// default, the JSON names as header with headers=keys, Chinese intact
+	// and a formula-looking title defused.
+	_, _, zh := c.do(http.MethodGet, "/v1/views/pledges?format=csv", analyst, nil)
+	if zhRecs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(zh, []byte("\ufeff")))).ReadAll(); err != nil || len(zhRecs) != 2 ||
+		zhRecs[0][0] != "编号" || !slices.Contains(zhRecs[0], "状态") || !slices.Contains(zhRecs[1], "已评诺") {
+		t.Errorf("Chinese CSV export = %v (%v)", zhRecs, err)
+	}
+	code, h, data := c.do(http.MethodGet, "/v1/views/pledges?format=csv&headers=keys", analyst, nil)
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(data, []byte("\ufeff")) {
 		t.Fatalf("CSV export: %d %s, starts %q", code, h.Get("Content-Type"), data[:min(len(data), 10)])
 	}

@@ -40,19 +40,19 @@ const (
 )
 
 func (c *EvidenceConfig) flags(fs *flag.FlagSet, def func(env, fallback string) string, text *evidenceText) {
-	fs.StringVar(&c.Dir, "evidence-dir", def("LEDGER_EVIDENCE_DIR", ""), "where evidence files are kept: a directory, or s3://bucket/prefix?endpoint=host:port for an S3-compatible store shared by replicas (LEDGER_EVIDENCE_DIR; default: beside the embedded log, or under --data-dir)")
+	fs.StringVar(&c.Dir, "evidence-dir", def("LEDGER_EVIDENCE_DIR", ""), "where evidence files are kept: a directory, or s3://bucket/prefix?endpoint=host:port for an S3-compatible store shared by replicas (default: beside the embedded log, or under --data-dir)")
 	text.maxSize = def("LEDGER_EVIDENCE_MAX_SIZE", defaultEvidenceMaxSize)
-	fs.StringVar(&text.maxSize, "evidence-max-size", text.maxSize, "the largest evidence file accepted, e.g. 50MiB (LEDGER_EVIDENCE_MAX_SIZE)")
+	fs.StringVar(&text.maxSize, "evidence-max-size", text.maxSize, "the largest evidence file accepted, e.g. 50MiB")
 	text.quota = def("LEDGER_EVIDENCE_UNIT_QUOTA", defaultEvidenceQuota)
-	fs.StringVar(&text.quota, "evidence-unit-quota", text.quota, "bytes of distinct evidence files a unit may hold uncollected, e.g. 2GiB; 0: no quota (LEDGER_EVIDENCE_UNIT_QUOTA)")
+	fs.StringVar(&text.quota, "evidence-unit-quota", text.quota, "bytes of distinct evidence files a unit may hold uncollected, e.g. 2GiB; 0: no quota")
 	text.grace = def("LEDGER_EVIDENCE_GRACE", "72h")
-	fs.StringVar(&text.grace, "evidence-grace", text.grace, "how long an upload no event cites is kept before it is collected, e.g. 72h (LEDGER_EVIDENCE_GRACE)")
+	fs.StringVar(&text.grace, "evidence-grace", text.grace, "how long an upload no event cites is kept before it is collected, e.g. 72h")
 	text.external = def("LEDGER_EVIDENCE_EXTERNAL_REFS", "false")
-	fs.Var(boolText{&text.external}, "evidence-external-refs", "let commands cite evidence files the store does not hold: true or false (LEDGER_EVIDENCE_EXTERNAL_REFS)")
+	fs.Var(boolText{&text.external}, "evidence-external-refs", "let commands cite evidence files the store does not hold: true or false")
 	text.every = def("LEDGER_EVIDENCE_COLLECT_EVERY", "1h")
-	fs.StringVar(&text.every, "evidence-collect-every", text.every, "how often uploads nobody cites are looked for, e.g. 1h (LEDGER_EVIDENCE_COLLECT_EVERY)")
+	fs.StringVar(&text.every, "evidence-collect-every", text.every, "how often uploads nobody cites are looked for, e.g. 1h")
 	text.margin = def("LEDGER_EVIDENCE_COLLECT_MARGIN", evidence.DefaultSafetyMargin.String())
-	fs.StringVar(&text.margin, "evidence-collect-margin", text.margin, "how long a collected file's bytes are kept after the collection is recorded, at least 1m (LEDGER_EVIDENCE_COLLECT_MARGIN)")
+	fs.StringVar(&text.margin, "evidence-collect-margin", text.margin, "how long a collected file's bytes are kept after the collection is recorded, at least 1m")
 }
 
 // evidenceText is the flags' text, parsed once they are all read.

@@ -89,62 +89,79 @@ type Config struct {
 	Evidence        EvidenceConfig
 }
 
-// ParseConfig reads flags, falling back to the environment (getenv) and
-// then to the defaults, and validates the result.
-func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+// flagText is the text of the flags that are parsed once all are read.
+type flagText struct {
+	replicated, projector, watcher, every, leaderElect, devLogin string
+	maxLifetime, skew                                            string
+	authBurst, authEvery, expBurst, expEvery                     string
+	sealEvery, sealVerifiers                                     string
+	evidence                                                     evidenceText
+}
+
+// newFlagSet registers every flag of ledgerd on a new set, into c and
+// txt: each defaults to its environment variable, read by getenv, else to
+// its built-in default. (Usage registers them again to print them.)
+func newFlagSet(c *Config, txt *flagText, getenv func(string) string) *flag.FlagSet {
 	def := func(env, fallback string) string {
 		if v := getenv(env); v != "" {
 			return v
 		}
 		return fallback
 	}
-	var c Config
 	fs := flag.NewFlagSet("ledgerd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.Addr, "addr", def("LEDGER_ADDR", "127.0.0.1:8080"), "listen address (LEDGER_ADDR)")
-	fs.StringVar(&c.Log.DataDir, "data-dir", def("LEDGER_DATA_DIR", "data"), "embedded event log directory (LEDGER_DATA_DIR)")
-	fs.StringVar(&c.Log.EventStore, "eventstore", def("LEDGER_EVENTSTORE", connect.Embedded), `"embedded" or an esdb:// connection string (LEDGER_EVENTSTORE)`)
-	fs.StringVar(&c.ClickHouse, "clickhouse", def("LEDGER_CLICKHOUSE", projections.DefaultDSN), "ClickHouse DSN of the read models (LEDGER_CLICKHOUSE)")
-	fs.StringVar(&c.Topology.Cluster, "clickhouse-cluster", def("LEDGER_CLICKHOUSE_CLUSTER", ""), "lay the read models out on this ClickHouse cluster: local tables ON CLUSTER under Distributed ones (LEDGER_CLICKHOUSE_CLUSTER)")
-	replicated := def("LEDGER_CLICKHOUSE_REPLICATED", "true")
-	fs.StringVar(&replicated, "clickhouse-replicated", replicated, "with --clickhouse-cluster: Replicated* local tables, true or false (LEDGER_CLICKHOUSE_REPLICATED)")
-	projector, watcher := def("LEDGER_PROJECTOR", "true"), def("LEDGER_WATCHER", "true")
-	every := def("LEDGER_WATCH_EVERY", "1m")
-	leaderElect := def("LEDGER_LEADER_ELECT", "false")
-	devLogin := def("LEDGER_DEV_LOGIN", "false")
-	fs.Var(boolText{&devLogin}, "dev-login", "development only: the console's login page mints tokens for any role; needs LEDGER_JWT_SECRET and a loopback --addr: true or false (LEDGER_DEV_LOGIN)")
-	fs.Var(boolText{&leaderElect}, "leader-elect", "run the projector and watcher only while holding a Kubernetes Lease: true or false (LEDGER_LEADER_ELECT)")
-	fs.StringVar(&c.LeaseName, "leader-lease-name", def("LEDGER_LEADER_LEASE_NAME", "ledgerd"), "name of the Lease replicas elect a leader with (LEDGER_LEADER_LEASE_NAME)")
-	fs.StringVar(&c.LeaderNamespace, "leader-namespace", def("LEDGER_LEADER_NAMESPACE", ""), "namespace of the Lease; default the pod's own (LEDGER_LEADER_NAMESPACE)")
-	fs.StringVar(&projector, "projector", projector, "run the projector in this process: true or false (LEDGER_PROJECTOR)")
-	fs.StringVar(&watcher, "watcher", watcher, "run the deadline watcher in this process: true or false (LEDGER_WATCHER)")
-	fs.StringVar(&every, "watch-every", every, "how often the deadline watcher looks, e.g. 1m (LEDGER_WATCH_EVERY)")
-	fs.StringVar(&c.JWKSURL, "jwks-url", def("LEDGER_JWKS_URL", ""), "verify RS256/EdDSA bearer tokens with the JWK Set at this http(s) URL (LEDGER_JWKS_URL)")
-	fs.StringVar(&c.JWTIssuer, "jwt-issuer", def("LEDGER_JWT_ISSUER", ""), "issuer (iss) required of tokens verified with --jwks-url (LEDGER_JWT_ISSUER)")
-	fs.StringVar(&c.JWTAudience, "jwt-audience", def("LEDGER_JWT_AUDIENCE", ""), "audience (aud) required of tokens verified with --jwks-url (LEDGER_JWT_AUDIENCE)")
-	maxLifetime := def("LEDGER_JWT_MAX_LIFETIME", api.DefaultMaxLifetime.String())
-	fs.StringVar(&maxLifetime, "jwt-max-lifetime", maxLifetime, "refuse tokens valid for longer than this (exp - iat), e.g. 12h (LEDGER_JWT_MAX_LIFETIME)")
-	skew := def("LEDGER_CLOCK_SKEW", command.DefaultSkew.String())
-	fs.StringVar(&skew, "clock-skew", skew, "how far after the ledger clock an occurred_at may lie, e.g. 2m (LEDGER_CLOCK_SKEW)")
-	authBurst := def("LEDGER_AUTH_FAIL_BURST", strconv.Itoa(api.DefaultLimits.AuthBurst))
-	authEvery := def("LEDGER_AUTH_FAIL_EVERY", interval(api.DefaultLimits.AuthFailures))
-	expBurst := def("LEDGER_EXPENSIVE_BURST", strconv.Itoa(api.DefaultLimits.ExpensiveBurst))
-	expEvery := def("LEDGER_EXPENSIVE_EVERY", interval(api.DefaultLimits.Expensive))
-	fs.StringVar(&authBurst, "auth-fail-burst", authBurst, "failed authentications a client address may make before it is answered 429; 0 does not limit (LEDGER_AUTH_FAIL_BURST)")
-	fs.StringVar(&authEvery, "auth-fail-every", authEvery, "a client address may fail one more authentication per this interval, e.g. 1m (LEDGER_AUTH_FAIL_EVERY)")
-	fs.StringVar(&expBurst, "expensive-burst", expBurst, "CSV exports, audit searches and evidence packs a token subject may ask for at once; 0 does not limit (LEDGER_EXPENSIVE_BURST)")
-	fs.StringVar(&expEvery, "expensive-every", expEvery, "a token subject may ask for one more expensive read per this interval, e.g. 2s (LEDGER_EXPENSIVE_EVERY)")
-	var sealEvery, sealVerifiers string
-	c.Seal.flags(fs, def, &sealEvery, &sealVerifiers)
-	var evText evidenceText
-	c.Evidence.flags(fs, def, &evText)
+	fs.StringVar(&c.Addr, "addr", def("LEDGER_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.StringVar(&c.Log.DataDir, "data-dir", def("LEDGER_DATA_DIR", "data"), "embedded event log directory")
+	fs.StringVar(&c.Log.EventStore, "eventstore", def("LEDGER_EVENTSTORE", connect.Embedded), `"embedded" or an esdb:// connection string`)
+	fs.StringVar(&c.ClickHouse, "clickhouse", def("LEDGER_CLICKHOUSE", projections.DefaultDSN), "ClickHouse DSN of the read models")
+	fs.StringVar(&c.Topology.Cluster, "clickhouse-cluster", def("LEDGER_CLICKHOUSE_CLUSTER", ""), "lay the read models out on this ClickHouse cluster: local tables ON CLUSTER under Distributed ones")
+	txt.replicated = def("LEDGER_CLICKHOUSE_REPLICATED", "true")
+	fs.StringVar(&txt.replicated, "clickhouse-replicated", txt.replicated, "with --clickhouse-cluster: Replicated* local tables, true or false")
+	txt.projector, txt.watcher = def("LEDGER_PROJECTOR", "true"), def("LEDGER_WATCHER", "true")
+	txt.every = def("LEDGER_WATCH_EVERY", "1m")
+	txt.leaderElect = def("LEDGER_LEADER_ELECT", "false")
+	txt.devLogin = def("LEDGER_DEV_LOGIN", "false")
+	fs.Var(boolText{&txt.devLogin}, "dev-login", "development only: the console's login page mints tokens for any role; needs LEDGER_JWT_SECRET and a loopback --addr: true or false")
+	fs.Var(boolText{&txt.leaderElect}, "leader-elect", "run the projector and watcher only while holding a Kubernetes Lease: true or false")
+	fs.StringVar(&c.LeaseName, "leader-lease-name", def("LEDGER_LEADER_LEASE_NAME", "ledgerd"), "name of the Lease replicas elect a leader with")
+	fs.StringVar(&c.LeaderNamespace, "leader-namespace", def("LEDGER_LEADER_NAMESPACE", ""), "namespace of the Lease; default the pod's own")
+	fs.StringVar(&txt.projector, "projector", txt.projector, "run the projector in this process: true or false")
+	fs.StringVar(&txt.watcher, "watcher", txt.watcher, "run the deadline watcher in this process: true or false")
+	fs.StringVar(&txt.every, "watch-every", txt.every, "how often the deadline watcher looks, e.g. 1m")
+	fs.StringVar(&c.JWKSURL, "jwks-url", def("LEDGER_JWKS_URL", ""), "verify RS256/EdDSA bearer tokens with the JWK Set at this http(s) URL")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", def("LEDGER_JWT_ISSUER", ""), "issuer (iss) required of tokens verified with --jwks-url")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", def("LEDGER_JWT_AUDIENCE", ""), "audience (aud) required of tokens verified with --jwks-url")
+	txt.maxLifetime = def("LEDGER_JWT_MAX_LIFETIME", api.DefaultMaxLifetime.String())
+	fs.StringVar(&txt.maxLifetime, "jwt-max-lifetime", txt.maxLifetime, "refuse tokens valid for longer than this (exp - iat), e.g. 12h")
+	txt.skew = def("LEDGER_CLOCK_SKEW", command.DefaultSkew.String())
+	fs.StringVar(&txt.skew, "clock-skew", txt.skew, "how far after the ledger clock an occurred_at may lie, e.g. 2m")
+	txt.authBurst = def("LEDGER_AUTH_FAIL_BURST", strconv.Itoa(api.DefaultLimits.AuthBurst))
+	txt.authEvery = def("LEDGER_AUTH_FAIL_EVERY", interval(api.DefaultLimits.AuthFailures))
+	txt.expBurst = def("LEDGER_EXPENSIVE_BURST", strconv.Itoa(api.DefaultLimits.ExpensiveBurst))
+	txt.expEvery = def("LEDGER_EXPENSIVE_EVERY", interval(api.DefaultLimits.Expensive))
+	fs.StringVar(&txt.authBurst, "auth-fail-burst", txt.authBurst, "failed authentications a client address may make before it is answered 429; 0 does not limit")
+	fs.StringVar(&txt.authEvery, "auth-fail-every", txt.authEvery, "a client address may fail one more authentication per this interval, e.g. 1m")
+	fs.StringVar(&txt.expBurst, "expensive-burst", txt.expBurst, "CSV exports, audit searches and evidence packs a token subject may ask for at once; 0 does not limit")
+	fs.StringVar(&txt.expEvery, "expensive-every", txt.expEvery, "a token subject may ask for one more expensive read per this interval, e.g. 2s")
+	c.Seal.flags(fs, def, &txt.sealEvery, &txt.sealVerifiers)
+	c.Evidence.flags(fs, def, &txt.evidence)
+	return fs
+}
+
+// ParseConfig reads flags, falling back to the environment (getenv) and
+// then to the defaults, and validates the result. -h, -help or --help
+// returns flag.ErrHelp: Usage says what to print.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	var txt flagText
+	fs := newFlagSet(&c, &txt, getenv)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if err := c.Seal.finish(c.Log, getenv, sealEvery, sealVerifiers); err != nil {
+	if err := c.Seal.finish(c.Log, getenv, txt.sealEvery, txt.sealVerifiers); err != nil {
 		return c, err
 	}
-	if err := c.Evidence.finish(c.Log, evText); err != nil {
+	if err := c.Evidence.finish(c.Log, txt.evidence); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -152,39 +169,39 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	c.JWTSecret = getenv("LEDGER_JWT_SECRET")
 	var err error
-	if c.Topology.Replicated, err = strconv.ParseBool(replicated); err != nil {
-		return c, fmt.Errorf("--clickhouse-replicated (LEDGER_CLICKHOUSE_REPLICATED) %q: want true or false", replicated)
+	if c.Topology.Replicated, err = strconv.ParseBool(txt.replicated); err != nil {
+		return c, fmt.Errorf("--clickhouse-replicated (LEDGER_CLICKHOUSE_REPLICATED) %q: want true or false", txt.replicated)
 	}
 	c.Topology.Replicated = c.Topology.Replicated && c.Topology.Cluster != ""
-	if c.Projector, err = strconv.ParseBool(projector); err != nil {
-		return c, fmt.Errorf("--projector (LEDGER_PROJECTOR) %q: want true or false", projector)
+	if c.Projector, err = strconv.ParseBool(txt.projector); err != nil {
+		return c, fmt.Errorf("--projector (LEDGER_PROJECTOR) %q: want true or false", txt.projector)
 	}
-	if c.Watcher, err = strconv.ParseBool(watcher); err != nil {
-		return c, fmt.Errorf("--watcher (LEDGER_WATCHER) %q: want true or false", watcher)
+	if c.Watcher, err = strconv.ParseBool(txt.watcher); err != nil {
+		return c, fmt.Errorf("--watcher (LEDGER_WATCHER) %q: want true or false", txt.watcher)
 	}
-	if c.WatchEvery, err = time.ParseDuration(every); err != nil || c.WatchEvery <= 0 {
-		return c, fmt.Errorf("--watch-every (LEDGER_WATCH_EVERY) %q: want a positive duration such as 1m", every)
+	if c.WatchEvery, err = time.ParseDuration(txt.every); err != nil || c.WatchEvery <= 0 {
+		return c, fmt.Errorf("--watch-every (LEDGER_WATCH_EVERY) %q: want a positive duration such as 1m", txt.every)
 	}
-	if c.ClockSkew, err = time.ParseDuration(skew); err != nil || c.ClockSkew < 0 || c.ClockSkew > time.Hour {
-		return c, fmt.Errorf("--clock-skew (LEDGER_CLOCK_SKEW) %q: want a duration from 0s to 1h such as 2m", skew)
+	if c.ClockSkew, err = time.ParseDuration(txt.skew); err != nil || c.ClockSkew < 0 || c.ClockSkew > time.Hour {
+		return c, fmt.Errorf("--clock-skew (LEDGER_CLOCK_SKEW) %q: want a duration from 0s to 1h such as 2m", txt.skew)
 	}
-	if c.JWTMaxLifetime, err = time.ParseDuration(maxLifetime); err != nil || c.JWTMaxLifetime <= 0 {
-		return c, fmt.Errorf("--jwt-max-lifetime (LEDGER_JWT_MAX_LIFETIME) %q: want a positive duration such as 12h", maxLifetime)
+	if c.JWTMaxLifetime, err = time.ParseDuration(txt.maxLifetime); err != nil || c.JWTMaxLifetime <= 0 {
+		return c, fmt.Errorf("--jwt-max-lifetime (LEDGER_JWT_MAX_LIFETIME) %q: want a positive duration such as 12h", txt.maxLifetime)
 	}
-	if c.Limits.AuthFailures, c.Limits.AuthBurst, err = parseLimit("--auth-fail-burst (LEDGER_AUTH_FAIL_BURST)", authBurst,
-		"--auth-fail-every (LEDGER_AUTH_FAIL_EVERY)", authEvery); err != nil {
+	if c.Limits.AuthFailures, c.Limits.AuthBurst, err = parseLimit("--auth-fail-burst (LEDGER_AUTH_FAIL_BURST)", txt.authBurst,
+		"--auth-fail-every (LEDGER_AUTH_FAIL_EVERY)", txt.authEvery); err != nil {
 		return c, err
 	}
-	if c.Limits.Expensive, c.Limits.ExpensiveBurst, err = parseLimit("--expensive-burst (LEDGER_EXPENSIVE_BURST)", expBurst,
-		"--expensive-every (LEDGER_EXPENSIVE_EVERY)", expEvery); err != nil {
+	if c.Limits.Expensive, c.Limits.ExpensiveBurst, err = parseLimit("--expensive-burst (LEDGER_EXPENSIVE_BURST)", txt.expBurst,
+		"--expensive-every (LEDGER_EXPENSIVE_EVERY)", txt.expEvery); err != nil {
 		return c, err
 	}
 	c.HTTP = DefaultHTTPTimeouts
-	if c.DevLogin, err = strconv.ParseBool(devLogin); err != nil {
-		return c, fmt.Errorf("--dev-login (LEDGER_DEV_LOGIN) %q: want true or false", devLogin)
+	if c.DevLogin, err = strconv.ParseBool(txt.devLogin); err != nil {
+		return c, fmt.Errorf("--dev-login (LEDGER_DEV_LOGIN) %q: want true or false", txt.devLogin)
 	}
-	if c.LeaderElect, err = strconv.ParseBool(leaderElect); err != nil {
-		return c, fmt.Errorf("--leader-elect (LEDGER_LEADER_ELECT) %q: want true or false", leaderElect)
+	if c.LeaderElect, err = strconv.ParseBool(txt.leaderElect); err != nil {
+		return c, fmt.Errorf("--leader-elect (LEDGER_LEADER_ELECT) %q: want true or false", txt.leaderElect)
 	}
 	if c.LeaderElect {
 		if c.LeaderNamespace == "" {

@@ -35,13 +35,13 @@ type SealConfig struct {
 }
 
 func (c *SealConfig) flags(fs *flag.FlagSet, def func(env, fallback string) string, every *string, verifiers *string) {
-	fs.StringVar(&c.Origin, "ledger-name", def("LEDGER_NAME", "cxzy-ledger"), "the ledger's name in its signed checkpoints (LEDGER_NAME)")
-	fs.StringVar(&c.MerkleDir, "merkle-dir", def("LEDGER_MERKLE_DIR", ""), "where the Merkle tree is kept (LEDGER_MERKLE_DIR; default: beside the embedded log, or under --data-dir)")
-	fs.StringVar(&c.KeyFile, "seal-key-file", def("LEDGER_SEAL_KEY_FILE", ""), "file holding the checkpoint signing key from ledgerctl keygen (LEDGER_SEAL_KEY_FILE; or the key itself in LEDGER_SEAL_KEY)")
+	fs.StringVar(&c.Origin, "ledger-name", def("LEDGER_NAME", "cxzy-ledger"), "the ledger's name in its signed checkpoints")
+	fs.StringVar(&c.MerkleDir, "merkle-dir", def("LEDGER_MERKLE_DIR", ""), "where the Merkle tree is kept (default: beside the embedded log, or under --data-dir)")
+	fs.StringVar(&c.KeyFile, "seal-key-file", def("LEDGER_SEAL_KEY_FILE", ""), "file holding the checkpoint signing key from ledgerctl keygen (or the key itself in LEDGER_SEAL_KEY)")
 	*every = def("LEDGER_SEAL_EVERY", "1m")
-	fs.StringVar(every, "seal-every", *every, "how often to sign a checkpoint when there are new events (LEDGER_SEAL_EVERY)")
+	fs.StringVar(every, "seal-every", *every, "how often to sign a checkpoint when there are new events")
 	*verifiers = def("LEDGER_SEAL_VERIFIER_KEYS", "")
-	fs.StringVar(verifiers, "seal-verifier-keys", *verifiers, "comma-separated verifier keys to publish besides the signing key's own: earlier keys, or the current one on a replica without it (LEDGER_SEAL_VERIFIER_KEYS)")
+	fs.StringVar(verifiers, "seal-verifier-keys", *verifiers, "comma-separated verifier keys to publish besides the signing key's own: earlier keys, or the current one on a replica without it")
 }
 
 // finish completes the configuration after the flags are parsed.

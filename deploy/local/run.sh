@@ -54,7 +54,7 @@ try:
        -H 'Idempotency-Key: demo-1' \\
        -d '{"source":{"kind":"inspection","ref":"in-demo","item":1},"unit":"u0002","person":"张三","requirement":"完善公开栏","deadline":"$(date -d '+14 days' +%F)"}'
   curl -s "http://$addr/v1/views/rectifications?colour=red&limit=5" -H "Authorization: Bearer $token"
-  curl -s "http://$addr/v1/views/rectifications?format=csv" -H "Authorization: Bearer $token" -o tracking.csv
+  curl -s "http://$addr/v1/views/rectifications?format=xlsx" -H "Authorization: Bearer $token" -o 整改台账.xlsx
   curl -s "http://$addr/v1/views/trends?grain=quarter&overall=true" -H "Authorization: Bearer $token"
   curl -s -X POST http://$addr/v1/checkpoints -H "Authorization: Bearer $token"
   $state/bin/ledgerctl audit --server http://$addr --key $state/seal.pub --since $state/audit-checkpoint.json

@@ -85,7 +85,7 @@ func Browser(t testing.TB) context.Context {
 
 // Screenshot saves a full-page PNG of the tab to path.
 func Screenshot(ctx context.Context, path string) error {
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; below, JPEG
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,28 @@ document.getElementById('paste').addEventListener('submit', async ev => {
   }
 });
 
+// Principals of the demo district (demo/district.go): one click fills the
+// form. They are only names here; the server checks each command's scope.
+const DEMO = [
+  { text: '活动办公室', subject: 'office-1', roles: 'office' },
+  { text: '分析人员', subject: 'analyst-1', roles: 'analyst' },
+  { text: '第一指导检查组成员', subject: 'inspector-g1-1', roles: 'inspector', group: 'g1' },
+  { text: '上级党组织（u0001）', subject: 'superior-u0001', roles: 'superior', units: 'u0001' },
+  { text: '单位经办人（u0002）', subject: 'clerk-u0002', roles: 'clerk', units: 'u0002' },
+];
+const picks = document.getElementById('demo-picks');
+for (const d of DEMO) {
+  picks.append(el('button', {
+    type: 'button', class: 'link', onclick: () => {
+      const f = document.getElementById('mint');
+      f.subject.value = d.subject;
+      f.roles.value = d.roles;
+      f.units.value = d.units || '';
+      f.group.value = d.group || '';
+    },
+  }, d.text));
+}
+
 document.getElementById('mint').addEventListener('submit', async ev => {
   ev.preventDefault();
   const f = ev.target;
