@@ -92,7 +92,7 @@ func (c Computation) Entries() []Entry {
 }
 
 // ReasonText is one metric's part in a score in words, such as
-// "履诺率 fulfilment_rate 0.75 × 40 = 30" or, for a rate without data,
+// "践诺兑现率 fulfilment_rate 0.75 × 40 = 30" or, for a rate without data,
 // "群众满意率 satisfaction_rate 无数据 (skip) 不计".
 func ReasonText(r scoring.Reason) string {
 	label := scoring.MetricLabel(r.Metric) + " " + r.Metric.String()

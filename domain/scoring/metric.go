@@ -19,23 +19,23 @@ type Metric uint8
 
 const (
 	_ Metric = iota
-	// FulfilmentRate (履诺率): pledges of the unit (its own and its
+	// FulfilmentRate (践诺兑现率): pledges of the unit (its own and its
 	// members') fulfilled in the month over those fulfilled or declared
 	// lapsed in the month; missing when neither happened.
 	FulfilmentRate
-	// OnTimeRate (按期整改率, against the original deadline):
+	// OnTimeRate (按期整改率（原定时限）, against the original deadline):
 	// acceptances (销号) of the unit's rectifications dated in the month
 	// on or before the item's original deadline, over all its
 	// acceptances dated in the month; missing when there was none.
 	OnTimeRate
-	// RedItems (红灯): the unit's rectifications live (open, in
+	// RedItems (月末红灯项目数): the unit's rectifications live (open, in
 	// progress, submitted) and past their deadline in force at the
 	// month's end. A count; never missing.
 	RedItems
-	// Reopenings (问题反弹): the unit's rectifications reopened in the
+	// Reopenings (问题反弹次数): the unit's rectifications reopened in the
 	// month. A count; never missing.
 	Reopenings
-	// ReviewItemsClosed (点评问题整改销号): acceptances dated in the
+	// ReviewItemsClosed (点评问题整改销号数): acceptances dated in the
 	// month of the unit's rectifications ordered from a review remark's
 	// shortcoming. A count; never missing.
 	ReviewItemsClosed
@@ -44,7 +44,7 @@ const (
 	// over all respondents; missing when there is no such survey or it
 	// has no respondents.
 	SatisfactionRate
-	// Vanguards (先锋): vanguard selections of the unit or its members
+	// Vanguards (评选先锋数): vanguard selections of the unit or its members
 	// recorded in the month and not revoked. A count; never missing.
 	Vanguards
 )
@@ -52,8 +52,12 @@ const (
 var metricEnum = domain.NewEnum[Metric]("ranking metric", "Metric",
 	"fulfilment_rate", "on_time_rate", "red_items", "reopenings", "review_items_closed", "satisfaction_rate", "vanguards")
 
-// metricLabels are the metrics' Chinese names, in their order.
-var metricLabels = [...]string{"", "履诺率", "按期整改率", "红灯项目", "问题反弹", "点评问题整改销号", "群众满意率", "先锋"}
+// metricLabels are the metrics' Chinese names, in their order: each names
+// what is counted as docs/domain.md defines it (a rate, or a number of
+// things), so that a form's drop-down, a reason and the report say the
+// same. On-time is against the original deadline, unlike the tracking
+// summary's 按期整改率, which counts extensions; hence the qualifier.
+var metricLabels = [...]string{"", "践诺兑现率", "按期整改率（原定时限）", "月末红灯项目数", "问题反弹次数", "点评问题整改销号数", "群众满意率", "评选先锋数"}
 
 // ParseMetric reads a metric's name, such as "fulfilment_rate".
 func ParseMetric(s string) (Metric, error) { return metricEnum.Parse(s) }
@@ -68,7 +72,7 @@ func (m Metric) String() string                { return metricEnum.String(m) }
 func (m Metric) MarshalText() ([]byte, error)  { return metricEnum.Marshal(m) }
 func (m *Metric) UnmarshalText(b []byte) error { return metricEnum.Unmarshal(b, m) }
 
-// MetricLabel is the metric's Chinese name, such as 履诺率.
+// MetricLabel is the metric's Chinese name, such as 践诺兑现率.
 func MetricLabel(m Metric) string {
 	if !m.Valid() {
 		return m.String()
