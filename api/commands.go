@@ -38,6 +38,14 @@ type Commands struct {
 	// Evidence, when set, checks the files a command cites (in the
 	// store, as described, citable by the caller); nil checks nothing.
 	Evidence *Evidence
+	// Log and Tree serve the acceptance of a computed ranking: its
+	// checkpoint is checked against the Merkle tree and its inputs counted
+	// again from the log. Without them the acceptance answers 503.
+	Log  eventlog.Store
+	Tree MerkleTree
+	// Registry decodes the log's events for that count; nil is
+	// catalog.New().
+	Registry *domain.Registry
 }
 
 // Accepted is the answer to a command: where its events landed.
@@ -110,7 +118,6 @@ func (c *Commands) List() []Route {
 	newG := func() *inspection.Group { return &inspection.Group{} }
 	newT := func() *org.Theme { return &org.Theme{} }
 	newS := func() *evaluation.StarRating { return &evaluation.StarRating{} }
-	newK := func() *evaluation.Ranking { return &evaluation.Ranking{} }
 	return []Route{
 		{"/v1/pledges", []Role{RoleClerk}, create(c, pledge.Stream, func(cmd pledge.SubmitCommand) string { return cmd.Unit }, pledge.Submit), "unit"},
 		{"/v1/pledges/{id}/return", []Role{RoleSuperior}, transition(c, pledge.Stream, newP, pledgeUnit, (*pledge.Pledge).Return), ""},
@@ -195,9 +202,13 @@ func (c *Commands) List() []Route {
 		{"/v1/star-ratings", office, createKeyed(c, "starrating-", func(cmd evaluation.RateStars) string { return evaluation.StarRatingStream(cmd.UnitID, cmd.Period) },
 			func(cmd evaluation.RateStars) string { return cmd.UnitID }, evaluation.NewStarRating), "unit_id"},
 		{"/v1/star-ratings/{id}/revise", office, transition(c, prefixed("starrating-"), newS, starUnit, (*evaluation.StarRating).Revise), ""},
-		{"/v1/rankings", office, createKeyed(c, "ranking-", func(cmd evaluation.PublishRanking) string { return evaluation.RankingStream(cmd.AreaID, cmd.Month) },
-			none[evaluation.PublishRanking], evaluation.NewRanking), ""},
-		{"/v1/rankings/{id}/supersede", office, transition(c, prefixed("ranking-"), newK, noUnit[*evaluation.Ranking], (*evaluation.Ranking).Supersede), ""},
+		// A month a scoring rule covers is published by accepting the
+		// ledger's computation (rankings.go); the others with the scores
+		// the office supplies.
+		{"/v1/rankings", office, c.publishRanking(), ""},
+		{"/v1/rankings/{id}/supersede", office, c.supersedeRanking(), ""},
+		{"/v1/rankings/{id}/accept", office, c.acceptRanking(), ""},
+		{"/v1/ranking-rules", office, c.publishRule(), ""},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/domain/review"
+	"github.com/cxzy/ledger/domain/scoring"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/seal"
@@ -421,6 +422,52 @@ var fieldDocs = map[reflect.Type]map[string]fieldDoc{
 		"occurred_at":  occurredAt,
 	},
 
+	// The scoring rule (计分规则) and the acceptance of a computed ranking.
+	reflect.TypeFor[scoring.PublishRule](): {
+		"version": doc("规则版本", "新版本号：第一版为 1，此后每次恰好比最新版本大 1；已发布的版本不能修改，改规则即发布下一版（跳号或重复为 422）。 "+
+			"The new version: 1 for the first, then exactly one more than the latest; a published version is never edited, a change is the next version.").req().atLeast(1),
+		"effective_from": doc("生效月份", "本版本开始计分的月份，YYYY-MM；不得早于最新版本的生效月份（相同则自该月起取代之）。某月适用生效月份不晚于该月的最高版本。 "+
+			"The first month (YYYY-MM) the version ranks; not before the latest version's (equal replaces it from that month). A month is ranked by the highest version in force then.").req(),
+		"name": name("规则名称", "规则的名称，可不填，如 2026 年月度观摩计分办法。 An optional label."),
+		"metrics": doc("计分指标", fmt.Sprintf("参与计分的指标及权重，1 至 %d 项，每项指标至多出现一次。得分为各指标“权重 × 指标值”之和（比率取 0–1，计数取原数），各项与总和均保留 4 位小数。 "+
+			"The metrics weighed, 1 to %d, each at most once. A score is the sum of weight × value (a rate from 0 to 1, a count as it is), each term and the sum rounded to 4 places.",
+			len(scoring.Metrics()), len(scoring.Metrics()))).req().items(1, len(scoring.Metrics())),
+		"occurred_at": occurredAt,
+	},
+	reflect.TypeFor[scoring.Weight](): {
+		"metric": doc("计分指标", "计分的指标，按上海时间的自然月、按业务发生时间逐单位统计：践诺兑现率（当月兑现 ÷ 当月兑现与登记未兑现之和）、"+
+			"按期整改率（当月验收销号中在原定时限内的比例，延期不计）、月末红灯项目数、问题反弹次数、点评问题整改销号数、群众满意率（截至月末最近一次测评）、评选先锋数（未撤销）。定义详见 docs/domain.md。 "+
+			"The metric, counted per unit and calendar month on business time, as docs/domain.md defines each.").req(),
+		"weight": doc("权重", fmt.Sprintf("指标的权重：非 0 的数，-%d 至 %d，可带小数；负数为扣分（如红灯项目、问题反弹）。 "+
+			"The weight: a number other than 0, from -%d to %d; negative for a penalty.", scoring.MaxWeight, scoring.MaxWeight, scoring.MaxWeight, scoring.MaxWeight)).
+			req().between(-scoring.MaxWeight, scoring.MaxWeight),
+		"missing": doc("缺项处理", "比率类指标（践诺兑现率、按期整改率、群众满意率）某单位当月无数据时如何计：按零计；不计并按权重折算（该单位其余指标的权重乘以规则权重绝对值之和与其参与计分指标权重绝对值之和的比）；"+
+			"按片区平均（取片区内有数据单位该比率的平均值，都没有则同“不计”）。比率类必填；计数类指标从不缺项，不填。 "+
+			"How a rate counts for a unit without data: zero, skip (the unit's other weights renormalised) or area_mean (the mean of the area's units that have it; skip if none has). Required for a rate; a count takes none.").
+			when("metric is a rate: fulfilment_rate, on_time_rate or satisfaction_rate"),
+	},
+	reflect.TypeFor[evaluation.Checkpoint](): {
+		"size": doc("事件数", "计算排名时账本的事件数（Merkle 树大小），照抄排名视图 GET /v1/views/rankings 返回的 checkpoint.size；须不超过账本已有的事件数。 "+
+			"The number of events the ranking was computed at (the tree size), as the rankings view answers it; at most the ledger's.").req().atLeast(1),
+		"root": doc("根哈希", "该事件数时的 Merkle 树根哈希（32 字节的标准 base64），照抄排名视图返回的 checkpoint.root；须与账本在该大小时的根一致。 "+
+			"The Merkle root of those events (32 bytes, standard base64), as the view answers it; it must be the ledger's at that size.").req().pattern(`^[A-Za-z0-9+/]{43}=$`),
+	},
+	reflect.TypeFor[evaluation.AcceptRanking](): {
+		"rule_version": doc("计分规则版本", "确认采用的计分规则版本号，须是检查点时该月生效的版本（排名视图的 rule_version）。 "+
+			"The version of the scoring rule accepted: the one in force for the month at the checkpoint (the view's rule_version).").req().atLeast(1),
+		"checkpoint": doc("检查点", "系统计算排名所依据的账本状态（事件数和根哈希），照抄排名视图的 checkpoint。账本核对根哈希后，按前 size 个事件重新统计各单位指标并计分。 "+
+			"The ledger state the ranking was computed at, as the view answers it; the ledger checks the root, then counts the inputs again from the first size events.").req(),
+		"entries": doc("发布排名", fmt.Sprintf("可不填：不填即按系统计算结果发布。填写时须恰好列出计算所排的全部单位（1 至 %d 个）；名次和得分须与计算一致，除非声明人工调整（adjusted）并说明理由。未填理由的单位沿用计算出的理由。 "+
+			"Optional: left out, the computation is published as it is. Given, exactly the computed units (1 to %d), with the computed ranks and scores unless adjusted with a reason; an entry without reasons gets the computed ones.",
+			rankingMaxEntries, rankingMaxEntries)).items(1, rankingMaxEntries).when("adjusted = true"),
+		"adjusted": doc("人工调整", "为 true 时声明所列排名有意偏离系统计算（人工调整）：须列出 entries 并说明理由，发布后在视图和历史中标为“人工调整”，计算结果一并留存。 "+
+			"True declares that entries depart from the computation on purpose: entries and a reason are then required, and the publication is shown as adjusted, the computation kept beside it."),
+		"reason": text("理由", "人工调整的理由，或该月排名已发布、以新版本取代时的理由；两种情况必填。 "+
+			"Why the list was adjusted, or why a published ranking of the month is replaced; required for either.", domain.MaxTextRunes).
+			when("adjusted = true, or the month's ranking is already published"),
+		"occurred_at": occurredAt,
+	},
+
 	// The organisation (片区、单位、主题).
 	reflect.TypeFor[org.RegisterArea](): {
 		"name":        name("片区名称", "片区名称。 The area's name.").req(),
@@ -629,6 +676,19 @@ var enumLabels = map[reflect.Type]map[string]string{
 	reflect.TypeFor[inspection.Severity]():      {"minor": "一般问题", "moderate": "较重问题", "serious": "严重问题"},
 	reflect.TypeFor[inspection.TargetKind]():    {"area": "片区", "unit": "单位"},
 	reflect.TypeFor[evaluation.VanguardKind]():  {"collective": "先进集体", "individual": "先锋个人"},
+	reflect.TypeFor[scoring.Metric]():           labelsOf(scoring.Metrics(), scoring.MetricLabel),
+	reflect.TypeFor[scoring.Missing]():          labelsOf([]scoring.Missing{scoring.MissingZero, scoring.MissingSkip, scoring.MissingAreaMean}, scoring.MissingLabel),
 	reflect.TypeFor[org.Kind](): {"district": "区", "street": "街道", "department": "部门", "big_community": "大社区",
 		"branch": "党支部", "village": "村", "enterprise": "非公企业", "window_unit": "窗口单位"},
+}
+
+// labelsOf is the labels of an enumeration whose Chinese names the domain
+// keeps itself (the scoring metrics, named where the reasons of a ranking
+// print them too), by value.
+func labelsOf[E interface{ String() string }](values []E, label func(E) string) map[string]string {
+	out := make(map[string]string, len(values))
+	for _, v := range values {
+		out[v.String()] = label(v)
+	}
+	return out
 }

@@ -195,6 +195,26 @@ var commandDocs = map[string]routeDoc{
 			`{"unit_id":"branch-dongcheng-2","score":90,"rank":2,"reasons":["学习台账不全，扣 2 分（复核后改为扣 0 分）"]}],` +
 			`"reason":"复核后更正第二党支部得分。","occurred_at":"2026-09-05T10:00:00+08:00"}`},
 
+	"/v1/ranking-rules": {"发布计分规则 · Publish a scoring rule",
+		"月度观摩排名的计分规则作为数据记入账本：版本号 1、2……连续，生效月份不倒退；已发布的版本不能修改，改规则即发布下一版。某月按当时生效的最高版本计分。仅活动办公室。" +
+			" The scoring rule as data on the ledger: versions 1, 2, ... without a gap, effective months never going back; a change is the next version. Office only.",
+		`{"version":1,"effective_from":"2026-09","name":"2026 年月度观摩计分办法","metrics":[` +
+			`{"metric":"fulfilment_rate","weight":40,"missing":"skip"},{"metric":"on_time_rate","weight":30,"missing":"area_mean"},` +
+			`{"metric":"red_items","weight":-5},{"metric":"satisfaction_rate","weight":20,"missing":"zero"},{"metric":"vanguards","weight":2}],` +
+			`"occurred_at":"2026-08-28T10:00:00+08:00"}`},
+	// The checkpoint of this example stands for the one GET
+	// /v1/views/rankings answers (a ledger state: tree size and root),
+	// which no document can know in advance, as a path's {id} stands for
+	// an item: TestContractCommands plays it in a world where the rule
+	// above is published and puts its own checkpoint in place of these
+	// values (contractRun.send).
+	"/v1/rankings/{id}/accept": {"确认发布系统计算排名 · Accept a computed ranking",
+		"按检查点（事件数和根哈希，照抄排名视图 GET /v1/views/rankings 的 checkpoint）确认发布片区某月的系统计算排名：账本核对根哈希，按前 size 个事件重新统计、按当时生效的规则计分；" +
+			"不填 entries 即按计算结果发布；所列排名与计算不同时拒绝（422），除非声明人工调整（adjusted）并说明理由。id 为“片区编号-月份”。仅活动办公室。" +
+			" Publishes an area's computed ranking of a month at a checkpoint the view answered: the ledger checks the root, counts again from the log and applies the rule in force; " +
+			"a list that differs is refused unless adjusted with a reason. The id is <area>-<month>. Office only.",
+		`{"rule_version":1,"checkpoint":{"size":14,"root":"3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},"occurred_at":"2026-10-08T10:00:00+08:00"}`},
+
 	// The organisation.
 	"/v1/areas": {"登记片区 · Register an area",
 		"登记片区及其包靠领导。仅活动办公室。 An area and its leader. Office only.",

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,6 +29,7 @@ import (
 	"github.com/cxzy/ledger/domain/org"
 	"github.com/cxzy/ledger/eventlog/embedded"
 	evstore "github.com/cxzy/ledger/evidence"
+	"github.com/cxzy/ledger/seal"
 )
 
 // The tests of the API contract: the OpenAPI document's command bodies
@@ -64,6 +66,9 @@ type world struct {
 	t   *testing.T
 	log *embedded.Store
 	srv *httptest.Server
+	// sealer keeps the Merkle tree of the log, which an acceptance's
+	// checkpoint is checked against.
+	sealer *seal.Sealer
 }
 
 // newWorld registers the examples' district (see routeDoc in
@@ -160,15 +165,52 @@ func newWorld(t *testing.T, keep *testing.T) *world {
 			t.Fatal("the evidence index did not catch up")
 		}
 	}
+	tree, err := seal.OpenTree(keep.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep.Cleanup(func() { tree.Close() })
 	scope := api.Scope{Handler: h}
 	ev := &api.Evidence{Store: store, Index: idx, Handler: h, Scope: scope, MaxSize: 1 << 20, Grace: 72 * time.Hour}
 	s := &api.Server{Verifier: api.HS256{Key: secret}, Registry: prometheus.NewRegistry(), Evidence: ev,
-		Commands: &api.Commands{Handler: h, Scope: scope, Evidence: ev},
+		Commands: &api.Commands{Handler: h, Scope: scope, Evidence: ev, Log: log, Tree: tree},
 		History:  &api.History{Log: log, Scope: scope},
 		Admin:    &api.Admin{Log: log, SnapshotDir: keep.TempDir()}}
 	srv := httptest.NewServer(s.Handler())
 	keep.Cleanup(srv.Close)
-	return &world{t: t, log: log, srv: srv}
+	return &world{t: t, log: log, srv: srv, sealer: &seal.Sealer{Log: log, Tree: tree}}
+}
+
+// atCheckpoint returns body with the values of example's checkpoint (the
+// stand-in for a ledger state in the acceptance's example, see
+// api/contract_routes.go) replaced by the world's own: its tree caught up
+// with its log, at that size and root. A value a check changed (a size of
+// 0, a root left out) stays as it is; a body without a checkpoint is
+// returned as it is.
+func (w *world) atCheckpoint(body, example map[string]any) map[string]any {
+	w.t.Helper()
+	got, ok := body["checkpoint"].(map[string]any)
+	stand, isStand := example["checkpoint"].(map[string]any)
+	if !ok || !isStand {
+		return body
+	}
+	if err := w.sealer.CatchUp(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
+	size := w.sealer.Tree.Size()
+	root, err := w.sealer.Tree.Root(size)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out := clone(body).(map[string]any)
+	cp := out["checkpoint"].(map[string]any)
+	if got["size"] == stand["size"] {
+		cp["size"] = size
+	}
+	if got["root"] == stand["root"] {
+		cp["root"] = base64.StdEncoding.EncodeToString(root)
+	}
+	return out
 }
 
 // nothing is the aggregate of a setup step that checks nothing.
@@ -353,8 +395,20 @@ var lives = map[string][]string{
 }
 
 // keyed are the families whose item's id comes from its body (a unit's
-// theme for a quarter): the same example creates it once per world.
-var keyed = []string{"themes", "star-ratings", "rankings", "vanguards"}
+// theme for a quarter), and the rule book, whose versions go 1, 2, ...:
+// the same example creates it once per world.
+var keyed = []string{"themes", "star-ratings", "rankings", "vanguards", "ranking-rules"}
+
+// prepared are the routes whose example acts on an item its path names by
+// key, which no example before it creates: the examples listed run first
+// in the world (the scoring rule an acceptance needs), and the path names
+// id. The acceptance's checkpoint is the world's (world.atCheckpoint).
+var prepared = map[string]struct {
+	id    string
+	steps []string
+}{
+	"/v1/rankings/{id}/accept": {"area-east-2026-09", []string{"/v1/ranking-rules"}},
+}
 
 // family is the collection a pattern acts on: "pledges".
 func family(pattern string) string { return strings.Split(pattern, "/")[2] }
@@ -378,6 +432,19 @@ func (c *contractRun) item() string {
 	c.t.Helper()
 	if c.w == nil || (c.used && slices.Contains(keyed, family(c.rt.pattern))) {
 		c.w, c.used = newWorld(c.t, c.root), false
+	}
+	if p, ok := prepared[c.rt.pattern]; ok {
+		for _, step := range p.steps {
+			prior, ok := c.routes[step]
+			if !ok {
+				c.t.Fatalf("%s: no route %s to prepare it with", c.rt.pattern, step)
+			}
+			if r := c.w.post(step, prior.principal(), prior.example); r.status >= 300 {
+				c.t.Fatalf("%s: preparing with the example of %s: %d %+v", c.rt.pattern, step, r.status, r.problem)
+			}
+		}
+		c.used = slices.Contains(keyed, family(c.rt.pattern))
+		return strings.Replace(c.rt.pattern, "{id}", p.id, 1)
 	}
 	chain := lives[c.rt.pattern]
 	if len(chain) == 0 && strings.Contains(c.rt.pattern, "{id}") {
@@ -407,10 +474,11 @@ func (c *contractRun) item() string {
 	return strings.Replace(path, "{id}", id, 1)
 }
 
-// send posts body to path as the route's principal.
-func (c *contractRun) send(path string, body any) contractReply {
+// send posts body to path as the route's principal, at the world's
+// checkpoint where the example names one.
+func (c *contractRun) send(path string, body map[string]any) contractReply {
 	c.t.Helper()
-	return c.w.post(path, c.rt.principal(), body)
+	return c.w.post(path, c.rt.principal(), c.w.atCheckpoint(body, c.rt.example))
 }
 
 // check runs one check of the route as a subtest, in the route's world.

@@ -18,6 +18,12 @@ import (
 // routes themselves (the command bodies from their Go types), so no route
 // can go undocumented; api/openapi.json is the checked-in copy, which a
 // test keeps equal to it.
+// keyedCreates are the routes on an item named by its key ({id}) that
+// create it when nothing holds the key yet: accepting the computed ranking
+// of an area and month publishes its first revision (201), a later
+// acceptance a new revision (200).
+var keyedCreates = map[string]bool{"/v1/rankings/{id}/accept": true}
+
 func (s *Server) OpenAPI() map[string]any {
 	problem := map[string]any{"$ref": "#/components/schemas/Problem"}
 	problems := func(codes ...int) map[string]any {
@@ -291,6 +297,10 @@ func (s *Server) OpenAPI() map[string]any {
 				op["parameters"] = append(op["parameters"].([]any), pathParam("id"))
 				responses["200"] = accepted("已记录（或该 Idempotency-Key 此前已记录）：事件落在何处；响应头 ETag 为流的最新版本。 " +
 					"Recorded (or, for a retried Idempotency-Key, recorded before): where the events landed; ETag is the stream's version.")
+				if keyedCreates[rt.Pattern] {
+					responses["201"] = accepted("已新建并记录：该键的对象此前不存在，本次为第一版（如某片区某月的第一次发布）。 " +
+						"Created and recorded: nothing held the key before, this is its first revision (an area's first ranking of the month).")
+				}
 			} else {
 				responses["201"] = accepted("已新建并记录：新对象的 id 及事件所在位置。 Created and recorded: the new entity's id and where its events landed.")
 				responses["200"] = accepted("该 Idempotency-Key 此前已记录：返回第一次的结果，duplicate 为 true。 Recorded before under this Idempotency-Key: the first answer, duplicate true.")

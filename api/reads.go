@@ -40,6 +40,9 @@ type Reads struct {
 	// Scope reads inspection groups from the event log: an inspector reads
 	// its group's assignment only while the log lists it as a member.
 	Scope Scope
+	// Tree, when set, gives the rankings view the checkpoint (tree size
+	// and root) of the projections' position, which an acceptance names.
+	Tree MerkleTree
 }
 
 // ErrViewsUnavailable wraps a failed read of the projections: ClickHouse
@@ -217,6 +220,16 @@ func ReadRoutes() []ReadRoute {
 				"with their coverage of its scope only",
 			Params: params(pagingParams, waitParams),
 			Result: reflect.TypeFor[ListPage[projections.GroupRow]](), serve: (*Reads).groups},
+		{Pattern: "/v1/views/rankings", Roles: viewRoles,
+			Summary: "An area's monthly ranking computed from the ledger by the scoring rule in force (月度观摩点评): per unit its rank, score and reasons " +
+				"(each metric's value, weight and contribution) and the counts they come from; beside it the published ranking, whether it is adjusted, " +
+				"and whether it equals the computation; and the checkpoint to accept the computation at. A reader whose scope is restricted is shown " +
+				"its own units, ranked among all the area's",
+			Params: params([]ReadParam{
+				{Name: "area", Type: "string", Description: "area id (required)"},
+				{Name: "month", Type: "string", Description: "the month ranked, YYYY-MM (required)"},
+			}, waitParams),
+			Result: reflect.TypeFor[RankingsAnswer](), serve: (*Reads).rankings},
 		{Pattern: "/v1/views/totals", Roles: viewRoles,
 			Summary: "Campaign totals for the year-end summary: themes, pledges, reviews, shortcomings, measures, vanguards",
 			Params:  params([]ReadParam{{Name: "quarter", Type: "string", Description: "campaign quarter; empty for the whole campaign"}}, waitParams),

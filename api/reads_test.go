@@ -244,8 +244,10 @@ func TestEveryReadByRoleAndScope(t *testing.T) {
 				}
 			case strings.HasSuffix(rt.Pattern, "/trends"):
 				in = rt.Pattern + "?grain=month"
+			case strings.HasSuffix(rt.Pattern, "/rankings"):
+				in = rt.Pattern + "?area=a2&month=2011-09"
 			}
-			attempts := []attempt{{"in scope", in, 200}, {"unscoped", strings.Split(in, "?")[0] + trendGrain(rt.Pattern), 200}}
+			attempts := []attempt{{"in scope", in, 200}, {"unscoped", strings.Split(in, "?")[0] + requiredParams(rt.Pattern), 200}}
 			if out != "" {
 				attempts = append(attempts, attempt{"out of scope", out, 403})
 			}
@@ -342,10 +344,13 @@ func listIDs(t *testing.T, d *district, path, tok string) map[string]string {
 	return out
 }
 
-// trendGrain is the one parameter a route cannot do without.
-func trendGrain(pattern string) string {
-	if strings.HasSuffix(pattern, "/trends") {
+// requiredParams are the parameters a route cannot do without.
+func requiredParams(pattern string) string {
+	switch {
+	case strings.HasSuffix(pattern, "/trends"):
 		return "?grain=quarter"
+	case strings.HasSuffix(pattern, "/rankings"):
+		return "?area=a1&month=2011-09"
 	}
 	return ""
 }

@@ -20,5 +20,6 @@ func All(log eventlog.Store, reg *domain.Registry, loc *time.Location) []Model {
 		&Evaluations{},
 		NewRectifications(loc),
 		&Trends{Loc: loc},
+		&RankingInputs{Loc: loc},
 	}
 }

@@ -59,10 +59,13 @@ func (*Evaluations) Tables() []Table {
 				unit String, period String, area String, unit_kind String, stars UInt8, revisions UInt32, version UInt64
 			) ENGINE = ReplacingMergeTree(version) ORDER BY (unit, period)`},
 		{Name: rankingsTable,
-			Columns: []string{"area", "month", "unit", "score", "rank", "reasons", "rule_version", "revision", "current", "version"},
+			Columns: []string{"area", "month", "unit", "score", "rank", "reasons", "rule_version", "revision", "current",
+				"computed", "adjusted", "adjustment_reason", "checkpoint_size", "checkpoint_root", "version"},
 			Create: `CREATE TABLE IF NOT EXISTS {db}.{table} (
 				area String, month String, unit String, score Float64, rank UInt32, reasons Array(String),
-				rule_version String, revision UInt32, current UInt8, version UInt64
+				rule_version String, revision UInt32, current UInt8,
+				computed UInt8, adjusted UInt8, adjustment_reason String, checkpoint_size UInt64, checkpoint_root String,
+				version UInt64
 			) ENGINE = ReplacingMergeTree(version) ORDER BY (area, month, unit)`},
 	}
 }
@@ -136,6 +139,7 @@ func (m *Evaluations) Apply(ctx context.Context, e Event, h History, out *Rows) 
 			return nil
 		}
 		now := map[string]bool{}
+		computed, adjusted, reason, size, root := rankingComputed(r)
 		for _, x := range r.Entries {
 			now[x.UnitID] = true
 			reasons := x.Reasons
@@ -143,16 +147,27 @@ func (m *Evaluations) Apply(ctx context.Context, e Event, h History, out *Rows) 
 				reasons = []string{}
 			}
 			out.Add(rankingsTable, r.AreaID, r.Month.String(), x.UnitID, x.Score, uint32(x.Rank), reasons,
-				r.RuleVersion, uint32(r.Revision), uint8(1), v)
+				r.RuleVersion, uint32(r.Revision), uint8(1), computed, adjusted, reason, size, root, v)
 		}
 		for _, x := range listed {
 			if !now[x.UnitID] {
 				out.Add(rankingsTable, r.AreaID, r.Month.String(), x.UnitID, 0.0, uint32(0), []string{},
-					r.RuleVersion, uint32(r.Revision), uint8(0), v)
+					r.RuleVersion, uint32(r.Revision), uint8(0), computed, adjusted, reason, size, root, v)
 			}
 		}
 	}
 	return nil
+}
+
+// rankingComputed is how the revision in force of a ranking was
+// published: by accepting the ledger's computation (computed), adjusted
+// or not and why, at which checkpoint (size, base64 root).
+func rankingComputed(r *evaluation.Ranking) (computed, adjusted uint8, reason string, size uint64, root string) {
+	c := r.Computed
+	if c == nil {
+		return 0, 0, "", 0, ""
+	}
+	return 1, boolUInt8(c.Adjusted), c.Reason, c.Checkpoint.Size, c.Checkpoint.Root
 }
 
 // evaluationFigures is what one evaluation adds to the reconciled figures.

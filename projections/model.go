@@ -98,6 +98,13 @@ type Reconciler interface {
 	Actual(ctx context.Context, q Querier, db string) (map[string]int64, error)
 }
 
+// Finisher is a Reconciler some of whose figures depend on the whole
+// log rather than on each event (a state at every month's end): Finish
+// adds them once every event has gone through Expect.
+type Finisher interface {
+	Finish(figures map[string]int64)
+}
+
 // Querier is the part of a ClickHouse connection queries need.
 type Querier interface {
 	Query(ctx context.Context, query string, args ...any) (driver.Rows, error)

@@ -61,6 +61,11 @@ func Reconcile(ctx context.Context, q Querier, db string, log eventlog.Store, re
 			progress(after, n)
 		}
 	}
+	for _, r := range recs {
+		if f, ok := r.(Finisher); ok {
+			f.Finish(want)
+		}
+	}
 	got := map[string]int64{}
 	for _, r := range recs {
 		figures, err := r.Actual(ctx, q, db)

@@ -26,6 +26,37 @@ var Migrations = []Migration{
 	{Version: 1, Name: "read models, checkpoints", Apply: createTables},
 	{Version: 2, Name: "rectifications: late-entry flags", Apply: addColumns(RectificationsTable, rectLateColumns)},
 	{Version: 3, Name: "trends: totals by period kept as a projection (servers 23.8 and later)", Apply: addTrendsProjection},
+	{Version: 4, Name: "rankings computed from the ledger: unit_areas, rectification_steps, ranking_rules; rankings: how a revision was published", Apply: rankingsComputed},
+}
+
+// rankingColumns are what migration 4 adds to the rankings table: whether
+// the revision in force was accepted from the ledger's computation,
+// adjusted and why, and the checkpoint its inputs were counted at.
+var rankingColumns = []column{
+	{"computed", "UInt8", "current"},
+	{"adjusted", "UInt8", "computed"},
+	{"adjustment_reason", "String", "adjusted"},
+	{"checkpoint_size", "UInt64", "adjustment_reason"},
+	{"checkpoint_root", "String", "checkpoint_size"},
+}
+
+// rankingsComputed is migration 4: the tables of the rankings' inputs
+// (the RankingInputs model; created if missing) and the rankings table's
+// new columns. The new tables are empty for the events projected before
+// it: rebuild the projections once (ledgerctl rebuild) so that they hold
+// the whole log; ledgerctl reconcile tells the difference until then.
+func rankingsComputed(ctx context.Context, conn Conn, db, suffix string, models []Model, topo Topology) error {
+	for _, m := range models {
+		if _, ok := m.(*RankingInputs); !ok {
+			continue
+		}
+		for _, t := range m.Tables() {
+			if err := createTable(ctx, conn, db, t.Name+suffix, t.Create, topo); err != nil {
+				return err
+			}
+		}
+	}
+	return addColumns(rankingsTable, rankingColumns)(ctx, conn, db, suffix, models, topo)
 }
 
 // trendsProjection keeps the facts summed by everything a trends query

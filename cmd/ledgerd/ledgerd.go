@@ -435,9 +435,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if s.Verifier != nil {
 		h := command.NewHandler(m.writes, catalog.New(), command.WithSkew(m.cfg.ClockSkew))
 		s.Evidence = m.evidenceAPI(h)
-		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}, Evidence: s.Evidence}
+		// The acceptance of a computed ranking checks its checkpoint
+		// against this process's Merkle tree and counts the inputs again
+		// from the log; the rankings view answers the checkpoint to accept.
+		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}, Evidence: s.Evidence, Log: m.log, Tree: m.sealer.Tree}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
-		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected, Scope: api.Scope{Handler: h}}
+		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected, Scope: api.Scope{Handler: h}, Tree: m.sealer.Tree}
 		seals.Scope = api.Scope{Handler: h}
 		// Only the embedded log snapshots itself online; KurrentDB is
 		// backed up by its own procedures (docs/operations.md).

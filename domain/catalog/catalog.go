@@ -15,6 +15,7 @@ import (
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/domain/review"
+	"github.com/cxzy/ledger/domain/scoring"
 )
 
 // New returns the registry of all event families.
@@ -26,6 +27,7 @@ func New() *domain.Registry {
 		review.Codecs(),
 		rectification.Codecs(),
 		evaluation.Codecs(),
+		scoring.Codecs(),
 		checkpoint.Codecs(),
 		commandkey.Codecs(),
 		evidence.Codecs(),
@@ -48,7 +50,7 @@ func Family(eventType string) string {
 	switch prefix {
 	case "pledge", "fulfilment", "review", "rectification":
 		return prefix
-	case "survey", "vanguard", "star_rating", "ranking":
+	case "survey", "vanguard", "star_rating", "ranking", "ranking_rule":
 		return "evaluation"
 	case "area", "unit", "member", "theme":
 		return "org"

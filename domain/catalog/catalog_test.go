@@ -18,7 +18,7 @@ func TestEveryFamilyIsRegistered(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"area", "unit", "member", "theme", "group", "inspection", "pledge", "fulfilment",
-		"review", "rectification", "survey", "vanguard", "star_rating", "ranking"} {
+		"review", "rectification", "survey", "vanguard", "star_rating", "ranking", "ranking_rule"} {
 		if families[f] == 0 {
 			t.Errorf("no event type of family %s is registered", f)
 		}

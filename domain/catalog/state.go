@@ -11,6 +11,7 @@ import (
 	"github.com/cxzy/ledger/domain/pledge"
 	"github.com/cxzy/ledger/domain/rectification"
 	"github.com/cxzy/ledger/domain/review"
+	"github.com/cxzy/ledger/domain/scoring"
 )
 
 // entities lists every kind of entity by the prefix of its streams, and
@@ -33,6 +34,7 @@ var entities = []struct {
 	{"vanguard-", "vanguard", folder((*evaluation.Vanguard).Snapshot)},
 	{"starrating-", "star_rating", folder((*evaluation.StarRating).Snapshot)},
 	{"ranking-", "ranking", folder((*evaluation.Ranking).Snapshot)},
+	{scoring.RulesStream, scoring.EntityRules, folder((*scoring.RuleBook).Snapshot)},
 	{evidence.StreamPrefix, "evidence_file", folder((*evidence.File).Snapshot)},
 }
 

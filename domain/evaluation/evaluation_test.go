@@ -405,6 +405,8 @@ func TestCodecs(t *testing.T) {
 		evaluation.StarRatingAwarded{UnitID: "v1", Period: mustPeriod(t, "2011"), Stars: 4, Basis: "五好", OccurredAt: at},
 		evaluation.StarRatingRevised{UnitID: "v1", Period: mustPeriod(t, "2011"), Stars: 3, PreviousStars: 4, Reason: "复核", Supersedes: 1, OccurredAt: at},
 		evaluation.RankingPublished{AreaID: "a1", Month: sep, Revision: 1, RuleVersion: "2011.1", Entries: es, OccurredAt: at},
-		evaluation.RankingSuperseded{AreaID: "a1", Month: sep, Revision: 2, RuleVersion: "2011.2", Entries: es, Reason: "修订", Supersedes: 1, OccurredAt: at},
+		evaluation.RankingSuperseded{AreaID: "a1", Month: sep, Revision: 2, RuleVersion: "2", Entries: es, Reason: "修订", Supersedes: 1,
+			Computed:   &evaluation.Computed{RuleVersion: 2, Checkpoint: evaluation.Checkpoint{Size: 7, Root: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, Adjusted: true, Reason: "现场复核", Entries: es},
+			OccurredAt: at},
 	})
 }

@@ -135,13 +135,16 @@ type SupersedeRanking struct {
 }
 
 // RankingPublished records the first revision of an area's monthly
-// ranking. Entries are ordered by rank, then unit.
+// ranking. Entries are ordered by rank, then unit. Computed is set when
+// the ranking was published by accepting the ledger's computation
+// (AcceptRanking); RuleVersion is then the rule's version number.
 type RankingPublished struct {
 	AreaID      string       `json:"area_id"`
 	Month       domain.Month `json:"month"`
 	Revision    int          `json:"revision"` // 1
 	RuleVersion string       `json:"rule_version"`
 	Entries     []Entry      `json:"entries"`
+	Computed    *Computed    `json:"computed,omitempty"`
 	OccurredAt  time.Time    `json:"occurred_at"`
 }
 
@@ -156,6 +159,7 @@ type RankingSuperseded struct {
 	Entries     []Entry      `json:"entries"`
 	Reason      string       `json:"reason"`
 	Supersedes  uint64       `json:"supersedes_version"`
+	Computed    *Computed    `json:"computed,omitempty"`
 	OccurredAt  time.Time    `json:"occurred_at"`
 }
 
@@ -199,9 +203,10 @@ type Ranking struct {
 	Month       domain.Month
 	Revision    int
 	RuleVersion string
-	Entries     []Entry // ordered by rank, then unit
-	InForce     uint64  // stream version of the event holding the revision in force
-	Version     uint64  // events applied, so the stream version of the last one
+	Entries     []Entry   // ordered by rank, then unit
+	Computed    *Computed // the revision in force was accepted from the ledger's computation
+	InForce     uint64    // stream version of the event holding the revision in force
+	Version     uint64    // events applied, so the stream version of the last one
 }
 
 // Exists reports whether the ranking has been published.
@@ -256,9 +261,11 @@ func (r *Ranking) Apply(e domain.Event) {
 	switch e := e.(type) {
 	case RankingPublished:
 		r.AreaID, r.Month, r.Revision, r.RuleVersion, r.Entries = e.AreaID, e.Month, e.Revision, e.RuleVersion, e.Entries
+		r.Computed = e.Computed
 		r.InForce = r.Version
 	case RankingSuperseded:
 		r.Revision, r.RuleVersion, r.Entries = e.Revision, e.RuleVersion, e.Entries
+		r.Computed = e.Computed
 		r.InForce = r.Version
 	}
 }

@@ -88,14 +88,18 @@ type RankingSnapshot struct {
 	Revision    int     `json:"revision"`
 	RuleVersion string  `json:"rule_version"`
 	Entries     []Entry `json:"entries"` // by rank, then unit
-	InForce     uint64  `json:"in_force_version"`
-	Version     uint64  `json:"version"`
+	// Computed is set when the revision in force was accepted from the
+	// ledger's computation: the rule version, the checkpoint, and whether
+	// (and why) it was adjusted.
+	Computed *Computed `json:"computed,omitempty"`
+	InForce  uint64    `json:"in_force_version"`
+	Version  uint64    `json:"version"`
 }
 
 // Snapshot returns the ranking's state for readers.
 func (r *Ranking) Snapshot() RankingSnapshot {
 	s := RankingSnapshot{AreaID: r.AreaID, State: "published", Revision: r.Revision, RuleVersion: r.RuleVersion,
-		Entries: slices.Clone(r.Entries), InForce: r.InForce, Version: r.Version}
+		Entries: slices.Clone(r.Entries), Computed: r.Computed, InForce: r.InForce, Version: r.Version}
 	if r.Revision > 1 {
 		s.State = "superseded"
 	}

@@ -648,6 +648,124 @@ function officeTab(role) {
   return { node: box, load() {} };
 }
 
+
+// ---- monthly rankings (月度观摩点评) ----
+
+const metricZh = {
+  fulfilment_rate: '践诺兑现率', on_time_rate: '按期整改率（原定时限）', red_items: '月末红灯项目数', reopenings: '问题反弹次数',
+  review_items_closed: '点评问题整改销号数', satisfaction_rate: '群众满意率', vanguards: '评选先锋数',
+};
+const RATES = new Set(['fulfilment_rate', 'on_time_rate', 'satisfaction_rate']);
+
+function lastMonth(d = new Date()) {
+  const [y, m] = today(d).split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+// reasonText says why a unit stands where it does: each metric's value,
+// its weight and what it added, as the view computed them.
+function reasonText(r) {
+  const name = metricZh[r.metric] || r.metric;
+  if (r.skipped) return `${name}：无数据，不计（权重按其余指标折算）`;
+  const v = RATES.has(r.metric) ? `${(r.value * 100).toFixed(1)}%` : String(r.value);
+  const missing = r.missing ? (r.policy === 'area_mean' ? '（无数据，按片区平均）' : '（无数据，按零计）') : '';
+  const sign = r.contribution >= 0 ? '+' : '';
+  return `${name} ${v}${missing} × ${r.effective_weight ?? r.weight} = ${sign}${r.contribution}`;
+}
+
+// rankingsTab computes an area's ranking for a month by the rule in force
+// (GET /v1/views/rankings), shows each unit's score with its reasons, and
+// lets the office publish it by accepting the computation: the command
+// carries the rule version and the checkpoint the view computed at, and
+// the ledger counts again from the log before it records anything.
+function rankingsTab(role) {
+  const box = el('div', { class: 'rankings' });
+  const status = el('div', { class: 'notice' });
+  const result = el('div', {});
+  const area = el('select', { name: 'area' }, [...dir.areas.values()].map(a => el('option', { value: a.id }, a.name)));
+  const month = el('input', { type: 'month', name: 'month', value: lastMonth() });
+  const show = async () => {
+    status.replaceChildren();
+    if (!area.value || !month.value) return;
+    result.replaceChildren(el('p', { class: 'muted' }, '计算中…'));
+    try {
+      const q = new URLSearchParams({ area: area.value, month: month.value });
+      if (lastCommit) q.set('wait_for', String(lastCommit));
+      const v = await get('/v1/views/rankings?' + q);
+      result.replaceChildren(...await rankingView(v, role, async res => {
+        recorded(res);
+        await show();
+        notice(status, '月度排名已发布', res);
+      }));
+    } catch (err) {
+      fail(result, err);
+    }
+  };
+  area.addEventListener('change', show);
+  month.addEventListener('change', show);
+  box.append(
+    el('section', { class: 'card' }, el('h2', {}, '月度观摩排名'),
+      el('p', { class: 'muted' }, '按当月有效的计分规则，由账本中的事件计算各单位得分和名次；办公室核对后采纳发布，发布记录计分规则版本和所依据的签名检查点。'),
+      el('div', { class: 'filters' }, el('label', {}, '片区 ', area), ' ', el('label', {}, '月份 ', month), ' ',
+        el('button', { type: 'button', onclick: show }, '计算')),
+      status, result));
+  const rules = el('div', {});
+  box.append(el('section', { class: 'card' }, el('h2', {}, '计分规则'), rules));
+  (async () => {
+    if (may('/v1/ranking-rules', role)) {
+      const holder = el('div', {});
+      const ruleStatus = el('div', { class: 'notice' });
+      const make = async () => holder.replaceChildren(await commandForm({
+        name: 'ranking-rule', pattern: '/v1/ranking-rules', url: '/v1/ranking-rules', submit: '发布新版本',
+        defaults: { effective_from: lastMonth() },
+        onDone: async res => { recorded(res); await make(); notice(ruleStatus, '计分规则新版本已发布', res); await show(); },
+      }));
+      await make();
+      rules.replaceChildren(el('p', { class: 'muted' }, '规则只增不改：修改即发布新版本，自生效月份起适用，此前月份仍按原版本计分。'), ruleStatus, holder);
+    }
+    await show();
+    box.dataset.loaded = '1';
+  })().catch(err => fail(box, err));
+  return { node: box, load() {} };
+}
+
+async function rankingView(v, role, done) {
+  if (!v.rule_version) {
+    return [el('p', { class: 'muted', id: 'no-rule' }, `${v.month} 尚无有效的计分规则：请先发布计分规则。`)];
+  }
+  const pub = v.published;
+  const pubRank = new Map(((pub && pub.entries) || []).map(e => [e.unit, e]));
+  const rows = (v.items || []).map(it => el('tr', { dataset: { unit: it.unit, rank: String(it.rank), score: String(it.score) } },
+    el('td', { class: 'num' }, String(it.rank)),
+    el('td', {}, unitCell(it.unit)),
+    el('td', { class: 'num' }, String(it.score)),
+    el('td', {}, el('ul', { class: 'reasons' }, (it.reasons || []).map(r => el('li', {}, reasonText(r))))),
+    pub ? el('td', { class: 'num' }, pubRank.has(it.unit) ? String(pubRank.get(it.unit).rank) : '—') : null,
+  ));
+  const head = ['名次', '单位', '得分', '计分明细（指标 × 权重 = 得分）'].concat(pub ? ['已发布名次'] : []);
+  const out = [
+    el('p', { id: 'ranking-basis' }, `计分规则第 ${v.rule_version} 版；依据账本前 ${v.checkpoint ? v.checkpoint.size : '—'} 条记录计算。`),
+    el('table', { id: 'ranking-table' }, el('thead', {}, el('tr', {}, head.map(t => el('th', { class: t === '名次' || t === '得分' || t === '已发布名次' ? 'num' : '' }, t)))), el('tbody', {}, rows)),
+  ];
+  if (pub) {
+    out.push(el('p', { id: 'ranking-published', dataset: { adjusted: String(!!pub.adjusted), matches: String(!!pub.matches_computation) } },
+      pub.adjusted ? pill('已发布（人工调整）', 'c-yellow') : pill('已发布', 'c-green'), ' ',
+      `第 ${pub.revision || 1} 次发布，计分规则第 ${pub.rule_version} 版`,
+      pub.adjusted ? `；调整理由：${pub.adjustment_reason || ''}` : '',
+      pub.matches_computation ? '；与当前计算一致。' : '；与当前计算不一致（数据在发布后有更正或补录）。'));
+  }
+  if (v.checkpoint && may('/v1/rankings/{id}/accept', role)) {
+    out.push(await commandForm({
+      name: 'ranking-accept', pattern: '/v1/rankings/{id}/accept', url: `/v1/rankings/${v.area}-${v.month}/accept`,
+      submit: pub ? '按当前计算重新发布' : '采纳计算结果并发布',
+      fixed: { rule_version: v.rule_version, checkpoint: v.checkpoint },
+      hide: ['entries', 'adjusted', 'rule_version', 'checkpoint'].concat(pub ? [] : ['reason']),
+      onDone: done,
+    }));
+  }
+  return out;
+}
+
 // ---- the page ----
 
 const TABS = [
@@ -660,6 +778,7 @@ const TABS = [
   { id: 'inspector-rectifications', role: 'inspector', title: '整改督办', make: rectTab },
   { id: 'office-admin', role: 'office', title: '活动管理', make: officeTab },
   { id: 'office-rectifications', role: 'office', title: '整改督办', make: rectTab },
+  { id: 'office-rankings', role: 'office', title: '月度排名', make: rankingsTab },
 ];
 
 async function start() {
