@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -141,8 +142,11 @@ func Marshal(t testing.TB, v any) []byte {
 func ChangeDigit(s string) string {
 	b := []byte(s)
 	i := len(b) / 2
-	for i < len(b) && !(b[i] >= '0' && b[i] <= '9' || b[i] >= 'a' && b[i] <= 'z' || b[i] >= 'A' && b[i] <= 'Z') {
+	for i < len(b) && !isAlnum(b[i]) {
 		i++
+	}
+	if i == len(b) {
+		panic("sealtest.ChangeDigit: no letter or digit from the middle of " + strconv.Quote(s))
 	}
 	switch c := b[i]; {
 	case c == '0':
@@ -209,3 +213,8 @@ func ASCIIOnly(doc []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+

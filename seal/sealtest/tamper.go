@@ -61,6 +61,12 @@ func ChangePosition(d *Doc) { d.Set(json.Number("1"), "events", 1, "event", "pos
 func ChangeSignature(d *Doc) {
 	note := d.String("checkpoint", "note")
 	i := strings.LastIndexByte(note[:len(note)-1], ' ') + 40 // inside the signature, after the key hash
+	// The signature is base64 of a fresh key's signature: the character
+	// there may be '+' or '/', which ChangeDigit does not change; take the
+	// next letter or digit.
+	for !isAlnum(note[i]) {
+		i++
+	}
 	d.Set(note[:i]+ChangeDigit(note[i:i+1])+note[i+1:], "checkpoint", "note")
 }
 
