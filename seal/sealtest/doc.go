@@ -217,4 +217,3 @@ func ASCIIOnly(doc []byte) []byte {
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
-
