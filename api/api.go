@@ -35,8 +35,9 @@ type Server struct {
 	Commands *Commands
 	History  *History
 	Reads    *Reads
-	Seals    *Seals // verifiable history; its public routes need no token
-	Admin    *Admin // operator routes; nil where the log has no online snapshot
+	Reports  *Reports // the year-end summary
+	Seals    *Seals   // verifiable history; its public routes need no token
+	Admin    *Admin   // operator routes; nil where the log has no online snapshot
 	// Evidence serves evidence files (upload, download); give the same
 	// value to Commands.Evidence so that commands citing files are checked.
 	Evidence *Evidence
@@ -103,6 +104,9 @@ func (s *Server) Handler() http.Handler {
 			}
 			if s.Reads != nil {
 				s.Reads.Routes(r)
+			}
+			if s.Reports != nil {
+				s.Reports.Routes(r)
 			}
 			if s.Seals != nil {
 				s.Seals.Routes(r)

@@ -15,6 +15,7 @@ import (
 	"github.com/cxzy/ledger/domain/scoring"
 	"github.com/cxzy/ledger/eventlog"
 	"github.com/cxzy/ledger/eventlog/embedded"
+	"github.com/cxzy/ledger/report"
 	"github.com/cxzy/ledger/seal"
 )
 
@@ -628,6 +629,63 @@ var fieldDocs = map[reflect.Type]map[string]fieldDoc{
 		"payload_base64":  doc("原始内容", "payload 的原始字节，base64（格式 2），校验时据此计算哈希。 The payload's exact bytes, base64, which the verifier hashes."),
 		"leaf_index":      doc("叶子序号", "叶子序号（从 0 起）。 The leaf index.").always(),
 		"inclusion_proof": doc("包含证明", "RFC 6962 包含证明，base64。 The inclusion proof, base64 hashes.").always(),
+	},
+	reflect.TypeFor[report.Report](): {
+		"year":       doc("年度", "总结的年度。 The year summarised.").always(),
+		"area":       doc("片区", "片区总结的片区编号；全区总结不含此项。 The area of an area's summary; absent for the district's."),
+		"area_name":  doc("片区名称", "片区名称。 The area's name."),
+		"district":   doc("区名称", "区（根单位）的名称。 The district's (the root unit's) name.").always(),
+		"database":   doc("数据库", "查询所用的 ClickHouse 数据库，每条 SQL 都写明。 The ClickHouse database every query names.").always(),
+		"checkpoint": doc("签名检查点", "所有数字据以计算的签名检查点。 The signed checkpoint every figure was computed at.").always(),
+		"position": doc("末事件位置", "检查点最后一个事件的位置：每条查询只读不超过它的记录（position <= 此值）。 "+
+			"The stored position of the checkpoint's last event: every query reads the rows at or below it.").always(),
+		"cutoff": doc("存量截止时刻", "存量数字（红灯、联系点、检查组、片区、单位）的截止时刻（UTC）：年末，或年内为检查点签名当日 0 时。 "+
+			"When stocks are taken (UTC): the year's end, or 00:00 of the day the checkpoint was signed for a year still running.").always(),
+		"figures":       doc("数字", "总结中的每个数字及其出处。 Every figure and where it comes from.").always(),
+		"rates":         doc("比率", "由数字计算的比率。 The rates computed from the figures.").always(),
+		"trend":         doc("季度趋势", "各季度数字。 The quarterly series.").always(),
+		"disagreements": doc("不一致数", "ClickHouse 与账本重算不一致的数字个数（含趋势格）；不一致的数字不予采用并在原处标出。 Figures (trend cells too) where ClickHouse and the log differ; each is marked, not printed.").always(),
+	},
+	reflect.TypeFor[report.Checkpoint](): {
+		"origin":   doc("账本名称", "检查点的来源行。 The checkpoint's origin line.").always(),
+		"size":     doc("事件数", "检查点覆盖的事件数。 Events the checkpoint covers.").always(),
+		"root":     doc("根哈希", "Merkle 树根哈希，base64。 The root hash, base64.").always(),
+		"time":     doc("签名时间", "签名时间（UTC）。 When it was signed.").always(),
+		"key_name": doc("密钥名称", "签名密钥的名称。 The signing key's name.").always(),
+		"key_id":   doc("密钥编号", "签名密钥的哈希，8 位十六进制。 The key's hash.").always(),
+		"note":     doc("签名原文", "签名的检查点全文，可用公布的公钥离线验证。 The signed note, verifiable offline with the published key.").always(),
+		"verified": doc("已验证", "生成报告时是否已用公布的公钥验证签名。 Whether the signature was checked with a published key when the report was written.").always(),
+	},
+	reflect.TypeFor[report.Figure](): {
+		"id":         doc("数字代码", "数字的代码，如 themes、pledges。 The figure's key.").always(),
+		"label":      doc("数字名称", "数字的中文名称。 Its Chinese name.").always(),
+		"unit":       doc("单位", "计量单位，如 个、件、次。 Its unit of count.").always(),
+		"value":      doc("数值", "两种计算一致时的数值（不一致时为 0，且 agree 为 false）。 The figure, when the two computations agree.").always(),
+		"clickhouse": doc("ClickHouse 结果", "ClickHouse 查询的结果。 What the query answered.").always(),
+		"log":        doc("账本重算结果", "由账本事件在 Go 中重算的结果。 What the log counts, in Go.").always(),
+		"agree":      doc("一致", "两种计算是否一致。 Whether the two agree.").always(),
+		"district":   doc("全区数字", "片区总结中为全区数字（指导检查组、片区数）。 In an area's summary, a figure of the whole district."),
+		"sql":        doc("查询", "产生该数字的 SQL 原文（写明数据库和位置上限），可在 clickhouse-client 中原样运行。 The SQL that produced it, as run.").always(),
+	},
+	reflect.TypeFor[report.Rate](): {
+		"id":          doc("比率代码", "比率的代码。 The rate's key.").always(),
+		"label":       doc("比率名称", "比率的中文名称及算式。 Its name and formula.").always(),
+		"numerator":   doc("分子", "相加作分子的数字代码。 The figures summed above.").always(),
+		"denominator": doc("分母", "相加作分母的数字代码。 The figures summed below.").always(),
+		"value":       doc("比率值", "0 至 1 的比率；分母为 0 或有数字不一致时为 null。 The ratio; null without data or when a figure disagrees.").always(),
+	},
+	reflect.TypeFor[report.Trend](): {
+		"quarters": doc("季度", "年度的四个季度。 The year's quarters.").always(),
+		"series":   doc("序列", "各项目的季度数字。 Each metric by quarter.").always(),
+		"sql":      doc("查询", "读出所有季度数字的 SQL。 The SQL of every quarter's figures.").always(),
+	},
+	reflect.TypeFor[report.Series](): {
+		"metric":     doc("项目代码", "读模型中的指标名。 The read models' metric.").always(),
+		"label":      doc("项目名称", "中文名称。 Its Chinese name.").always(),
+		"values":     doc("数值", "各季度一致的数值（不一致为 0）。 Each quarter's figure, where the two agree.").always(),
+		"clickhouse": doc("ClickHouse 结果", "各季度查询结果。 Each quarter as queried.").always(),
+		"log":        doc("账本重算结果", "各季度重算结果。 Each quarter as counted from the log.").always(),
+		"agree":      doc("一致", "各季度是否一致。 Whether each quarter agrees.").always(),
 	},
 	reflect.TypeFor[SnapshotTaken](): {
 		"dir": doc("快照目录", "服务器上快照所在目录。 Where the snapshot is on the server.").always(),

@@ -25,7 +25,7 @@ type Limits struct {
 	AuthFailures rate.Limit
 	AuthBurst    int
 	// Expensive is the rate of expensive reads (CSV and xlsx exports, audit
-	// searches, evidence packs) a token subject may make, and
+	// searches, evidence packs, year-end reports) a token subject may make, and
 	// ExpensiveBurst how many it may make at once. 0 does not limit.
 	Expensive      rate.Limit
 	ExpensiveBurst int
@@ -187,13 +187,16 @@ func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, detail,
 }
 
 // expensive reports whether a request is an expensive read: a CSV or
-// xlsx export of a list, an audit search of the log, an evidence pack.
+// xlsx export of a list, an audit search of the log, an evidence pack, a
+// year-end report.
 func expensive(r *http.Request) bool {
 	p := r.URL.Path
 	switch {
-	case p == "/v1/audit/events", strings.HasPrefix(p, "/v1/evidence/streams/"), strings.HasPrefix(p, "/v1/evidence/units/"):
-		// Evidence files (/v1/evidence/{sha256}) are not: a page of
-		// photos fetches several at once.
+	case p == "/v1/audit/events", strings.HasPrefix(p, "/v1/evidence/streams/"), strings.HasPrefix(p, "/v1/evidence/units/"),
+		strings.HasPrefix(p, "/v1/reports/"):
+		// A report reads the log up to a checkpoint and runs a query per
+		// figure. Evidence files (/v1/evidence/{sha256}) are not
+		// expensive: a page of photos fetches several at once.
 		return true
 	case strings.HasPrefix(p, "/v1/views/"):
 		// The parameter is checked strictly later; here a lenient read
@@ -218,7 +221,7 @@ func limitExpensive(l *ClientLimiter) func(http.Handler) http.Handler {
 			if l != nil && r.Method == http.MethodGet && expensive(r) {
 				p, _ := PrincipalFrom(r.Context())
 				if wait, ok := l.Allow(p.Subject, time.Now()); !ok {
-					tooMany(w, r, wait, "too many exports, audit searches and evidence packs by "+p.Subject+"; wait and try again", "")
+					tooMany(w, r, wait, "too many exports, audit searches, evidence packs and reports by "+p.Subject+"; wait and try again", "")
 					return
 				}
 			}

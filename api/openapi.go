@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/report"
 	"github.com/cxzy/ledger/seal"
 )
 
@@ -200,6 +201,34 @@ func (s *Server) OpenAPI() map[string]any {
 				"summary": rt.Summary, "x-roles": rt.Roles, "parameters": ps, "responses": responses,
 			}}
 		}
+	}
+	if s.Reports != nil {
+		responses := problems(400, 401, 403, 404, 500, 503)
+		responses["200"] = map[string]any{
+			"description": "The summary at the latest signed checkpoint; header X-Report-Disagreements counts the figures where ClickHouse and the log differ " +
+				"(each marked in place of a number), X-Report-Checkpoint the checkpoint's size",
+			"content": map[string]any{
+				"text/markdown": map[string]any{"schema": map[string]any{"type": "string",
+					"description": "format=md (default): Markdown with footnotes; every figure footnoted with its SQL, the database and the checkpoint"}},
+				"text/html": map[string]any{"schema": map[string]any{"type": "string",
+					"description": "format=html: one page for A4 printing (no script, nothing fetched), the quarterly trends as SVG charts"}},
+				xlsxType: map[string]any{"schema": map[string]any{"type": "string", "format": "binary",
+					"description": "format=xlsx: one sheet, 数字及出处: a row per figure, rate and trend cell with its SQL, database and checkpoint"}},
+				"application/json": map[string]any{"schema": schemaOf(reflect.TypeFor[report.Report](), 0)},
+			}}
+		responses["500"] = map[string]any{"description": "Type /problems/integrity: the log's events do not have the signed checkpoint's root",
+			"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+		var ps []any
+		for _, p := range reportParams {
+			ps = append(ps, map[string]any{"name": p.Name, "in": "query", "description": p.Description, "schema": map[string]any{"type": p.Type}})
+		}
+		paths["/v1/reports/annual"] = map[string]any{"get": map[string]any{
+			"summary": "The year-end summary (创先争优工作总结) in the district's own structure, every blank the ledger knows filled and the others named 〔未记录〕: " +
+				"each figure computed at the latest signed checkpoint in ClickHouse (its SQL bounded to the checkpoint's events, once the projections reach it) " +
+				"and again from the log in Go, printed where the two agree, footnoted with the SQL and the checkpoint. An area's summary with area=. " +
+				"Office and analysts only; an expensive read",
+			"x-roles": reportRoles, "parameters": ps, "responses": responses,
+		}}
 	}
 	if s.Admin != nil {
 		responses := problems(400, 401, 403, 409, 413, 415, 422)

@@ -37,6 +37,7 @@ func fullServer(t *testing.T) *api.Server {
 		Commands: &api.Commands{Handler: h, Scope: api.Scope{Handler: h}},
 		History:  &api.History{Log: log, Scope: api.Scope{Handler: h}},
 		Reads:    &api.Reads{},
+		Reports:  &api.Reports{},
 		Seals:    &api.Seals{},
 		Admin:    &api.Admin{Log: log, SnapshotDir: t.TempDir()},
 		Verifier: api.HS256{Key: secret},

@@ -106,6 +106,7 @@ func (d *district) serveEverything(t testing.TB) (http.Handler, *projected) {
 		Commands: d.cmds,
 		History:  d.history,
 		Reads:    pr.reads(d),
+		Reports:  &api.Reports{Reads: pr.reads(d), Log: d.log, Sealer: sealer, Keys: []string{vkey}},
 		Seals:    &api.Seals{Sealer: sealer, Log: d.log, Scope: api.Scope{Handler: d.cmds.Handler}, Keys: []string{vkey}},
 		Admin:    &api.Admin{Log: d.log, SnapshotDir: t.TempDir()},
 		// The console and the development login are mounted too, so the

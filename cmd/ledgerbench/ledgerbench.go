@@ -21,6 +21,7 @@ const usage = `usage: ledgerbench <command> [flags]
 commands:
   append   appends with fsync on: the embedded log, then PostgreSQL as the peer
   project  rebuilds the read models from a log, beside a raw insert of the same rows, then times every view query
+  report   on a projected log: one month's rankings of every area (the view, and the acceptance's recount in Go) and the year-end report, beside count()
   http     commands over HTTP from concurrent clients, and audit and (with --clickhouse) dashboard reads under that load
   seal     the Merkle tree: the sealer's cost per 10,000 events, inclusion proofs at 1M and 10M events
   evidence evidence files: upload and download MB/s of 1 MB and 20 MB files beside cp on the same disk, p99 of 200 KB uploads by 16 clients
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return appendCmd(ctx, args[1:], stdout, stderr)
 	case "project":
 		return projectCmd(ctx, args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], stdout, stderr)
 	case "http":
 		return httpCmd(ctx, args[1:], stdout, stderr)
 	case "seal":

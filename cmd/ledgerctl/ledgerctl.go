@@ -24,6 +24,7 @@ commands:
   project    catch the ClickHouse read models up with the log
   rebuild    replay the whole log into new read-model tables and swap them in
   reconcile  compare every figure in ClickHouse with the same figure from the log
+  report     write the year-end summary (Markdown, HTML, xlsx), every figure footnoted with its SQL and the signed checkpoint
   snapshot   copy a stopped embedded log into a snapshot directory with a manifest
   restore    copy a snapshot into an empty data directory and verify it in full
   token      mint a development token signed with LEDGER_JWT_SECRET
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.rebuild(ctx, args[1:])
 	case "reconcile":
 		return e.reconcile(ctx, args[1:])
+	case "report":
+		return e.report(ctx, args[1:])
 	case "token":
 		return e.token(args[1:])
 	case "keygen":

@@ -441,6 +441,9 @@ func (m *Main) Run(ctx context.Context) error {
 		s.Commands = &api.Commands{Handler: h, Scope: api.Scope{Handler: h}, Evidence: s.Evidence, Log: m.log, Tree: m.sealer.Tree}
 		s.History = &api.History{Log: m.log, Scope: api.Scope{Handler: h}}
 		s.Reads = &api.Reads{Conn: m.ch, DB: m.db, Loc: domain.DefaultLocation(), Position: m.projected, Scope: api.Scope{Handler: h}, Tree: m.sealer.Tree}
+		// The year-end report is computed at the latest signed checkpoint,
+		// whose signature it checks with the keys this process publishes.
+		s.Reports = &api.Reports{Reads: s.Reads, Log: m.log, Sealer: m.sealer, Keys: seals.Keys}
 		seals.Scope = api.Scope{Handler: h}
 		// Only the embedded log snapshots itself online; KurrentDB is
 		// backed up by its own procedures (docs/operations.md).
