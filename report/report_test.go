@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/mod/sumdb/note"
 
@@ -280,3 +281,47 @@ func around(s, sub string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestReportMarksADisagreement: a row slipped into ClickHouse's facts
+// below the checkpoint's position (one theme the log does not hold) makes
+// the themes figure disagree with the log: it is not printed but marked
+// in its place, the summary opens with a warning, and the count says so;
+// the other figures stand.
+func TestReportMarksADisagreement(t *testing.T) {
+	s := newSealed(t)
+	ctx := context.Background()
+	batch, err := s.src.Conn.(driver.Conn).PrepareBatch(ctx, "INSERT INTO "+s.src.DB+".facts (position, occurred_at, month, quarter, area, unit_kind, unit, metric, value)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Append(uint64(1), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), "2026-02", "2026Q1", "a1", "branch", "b1", "themes_set", int64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := report.Build(ctx, s.src, s.cp, report.Params{Year: reporttest.Year})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp.Disagreements != 1 {
+		t.Errorf("%d disagreements, want 1", rp.Disagreements)
+	}
+	for _, f := range rp.Figures {
+		if f.ID == "themes" && (f.Agree || f.ClickHouse != 4 || f.Log != 3 || f.Value != 0) {
+			t.Errorf("themes: %+v", f)
+		}
+		if f.ID != "themes" && !f.Agree {
+			t.Errorf("%s disagrees too", f.ID)
+		}
+	}
+	var md bytes.Buffer
+	if err := rp.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"⚠ 注意：本报告有 1 个数字", "共确定活动主题**⚠不一致（ClickHouse 4，账本重算 3）**"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the summary lacks %q", want)
+		}
+	}
+}
