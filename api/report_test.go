@@ -11,15 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/cxzy/ledger/api"
-	"github.com/cxzy/ledger/command"
 	"github.com/cxzy/ledger/domain/annual"
-	"github.com/cxzy/ledger/domain/catalog"
-	"github.com/cxzy/ledger/eventlog/embedded"
 	"github.com/cxzy/ledger/projections"
-	"github.com/cxzy/ledger/projections/chtest"
 	"github.com/cxzy/ledger/report"
 	"github.com/cxzy/ledger/report/reporttest"
 	"github.com/cxzy/ledger/seal"
@@ -30,44 +24,14 @@ import (
 // the report and the public checkpoints.
 func reportServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	ctx := context.Background()
-	log, err := embedded.Open(t.TempDir(), embedded.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	reg := catalog.New()
-	h := command.NewHandler(log, reg, command.WithClock(reporttest.Clock))
-	if err := reporttest.Write(ctx, h, log); err != nil {
-		t.Fatal(err)
-	}
-	skey, vkey, err := seal.GenerateKey("report-api-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := seal.OpenTree(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	sealer := &seal.Sealer{Log: log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger/report-test", Now: reporttest.Clock}
-	if _, err := sealer.SealLog(ctx); err != nil {
-		t.Fatal(err)
-	}
-	conn, db := chtest.Open(t)
-	p := projections.NewProjector(conn, db, log, reg, projections.All(log, reg, reporttest.Loc))
-	if _, err := p.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	reads := &api.Reads{Conn: conn, DB: db, Loc: reporttest.Loc, Scope: api.Scope{Handler: h},
+	l := reporttest.Sealed(t, "cxzy-ledger/report-test")
+	p := l.Projector
+	reads := &api.Reads{Conn: l.Conn, DB: l.DB, Loc: reporttest.Loc, Scope: api.Scope{Handler: l.Handler},
 		Position: func(context.Context) (uint64, error) { return p.Position(), nil }}
+	keys := []string{l.Verifier}
 	s := &api.Server{Verifier: api.HS256{Key: secret}, Reads: reads,
-		Reports: &api.Reports{Reads: reads, Log: log, Sealer: sealer, Keys: []string{vkey}},
-		Seals:   &api.Seals{Sealer: sealer, Log: log, Scope: api.Scope{Handler: h}, Keys: []string{vkey}}}
+		Reports: &api.Reports{Reads: reads, Log: l.Log, Sealer: l.Sealer, Keys: keys},
+		Seals:   &api.Seals{Sealer: l.Sealer, Log: l.Log, Scope: api.Scope{Handler: l.Handler}, Keys: keys}}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv

@@ -11,13 +11,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/mod/sumdb/note"
 
-	"github.com/cxzy/ledger/command"
-	"github.com/cxzy/ledger/domain/catalog"
-	"github.com/cxzy/ledger/eventlog/embedded"
-	"github.com/cxzy/ledger/projections"
-	"github.com/cxzy/ledger/projections/chtest"
 	"github.com/cxzy/ledger/report"
 	"github.com/cxzy/ledger/report/reporttest"
 	"github.com/cxzy/ledger/seal"
@@ -34,45 +28,13 @@ type sealed struct {
 
 func newSealed(t *testing.T) *sealed {
 	t.Helper()
-	ctx := context.Background()
-	log, err := embedded.Open(t.TempDir(), embedded.Options{NoSync: true})
+	l := reporttest.Sealed(t, "cxzy-ledger-test")
+	trusted, _, err := seal.Verifiers(l.Verifier)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { log.Close() })
-	reg := catalog.New()
-	h := command.NewHandler(log, reg, command.WithClock(reporttest.Clock))
-	if err := reporttest.Write(ctx, h, log); err != nil {
-		t.Fatal(err)
-	}
-	skey, vkey, err := seal.GenerateKey("report-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := seal.OpenTree(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	sealer := &seal.Sealer{Log: log, Tree: tree, Handler: h, Signer: signer, Origin: "cxzy-ledger-test", Now: reporttest.Clock}
-	cp, err := sealer.SealLog(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trusted, _, err := seal.Verifiers(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, db := chtest.Open(t)
-	p := projections.NewProjector(conn, db, log, reg, projections.All(log, reg, reporttest.Loc))
-	if _, err := p.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return &sealed{cp: cp, verifier: vkey, tree: tree, src: report.Source{Log: log, Registry: reg, Conn: conn, DB: db, Loc: reporttest.Loc,
+	p := l.Projector
+	return &sealed{cp: l.Checkpoint, verifier: l.Verifier, tree: l.Tree, src: report.Source{Log: l.Log, Registry: l.Registry, Conn: l.Conn, DB: l.DB, Loc: reporttest.Loc,
 		Trusted: trusted, Position: func(context.Context) (uint64, error) { return p.Position(), nil }, Wait: 5 * time.Second}}
 }
 
