@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cxzy/ledger/domain"
+	"github.com/cxzy/ledger/domain/scoring"
 )
 
 // Limits of one ranking.
@@ -29,21 +30,8 @@ type Entry struct {
 // are ordered by unit id so the result is deterministic. It returns a new
 // slice; reasons are shared with the input.
 func Rank(entries []Entry) []Entry {
-	out := slices.Clone(entries)
-	slices.SortStableFunc(out, func(a, b Entry) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.UnitID, b.UnitID)
-	})
-	for i := range out {
-		if i > 0 && out[i].Score == out[i-1].Score {
-			out[i].Rank = out[i-1].Rank
-		} else {
-			out[i].Rank = i + 1
-		}
-	}
-	return out
+	return scoring.CompetitionRank(entries, func(e Entry) (float64, string) { return e.Score, e.UnitID },
+		func(e *Entry, rank int) { e.Rank = rank })
 }
 
 // cleanEntries checks a ranking and returns it ordered by rank, then unit.

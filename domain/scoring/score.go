@@ -194,19 +194,32 @@ func Score(rule Rule, units []Inputs) []Ranked {
 // them competition ranks: equal scores share a rank and the next rank
 // skips (1, 1, 3). It returns a new slice.
 func Rank(units []Ranked) []Ranked {
-	out := slices.Clone(units)
-	slices.SortStableFunc(out, func(a, b Ranked) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+	return CompetitionRank(units, func(r Ranked) (float64, string) { return r.Score, r.Unit },
+		func(r *Ranked, rank int) { r.Rank = rank })
+}
+
+// CompetitionRank is the one ranking rule of the ledger, for any list of
+// units with scores (computed rankings here, published entries in
+// evaluation): highest score first, equal scores ordered by unit id and
+// sharing a rank, the next rank skipping (1, 1, 3). It returns a new
+// slice with the ranks set.
+func CompetitionRank[T any](items []T, key func(T) (score float64, unit string), setRank func(*T, int)) []T {
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b T) int {
+		sa, ua := key(a)
+		sb, ub := key(b)
+		if c := cmp.Compare(sb, sa); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Unit, b.Unit)
+		return cmp.Compare(ua, ub)
 	})
+	rank := 0
 	for i := range out {
-		if i > 0 && out[i].Score == out[i-1].Score {
-			out[i].Rank = out[i-1].Rank
-		} else {
-			out[i].Rank = i + 1
+		score, _ := key(out[i])
+		if prev, _ := key(out[max(i-1, 0)]); i == 0 || score != prev {
+			rank = i + 1
 		}
+		setRank(&out[i], rank)
 	}
 	return out
 }
